@@ -1,0 +1,73 @@
+"""A real HTTP server on 127.0.0.1 that serves recorded responses by path.
+
+Tests point marketmon's ``base_url`` settings at it, so requests cross a real socket.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+@dataclass
+class Upstream:
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def add(self, path: str, body: bytes, status: int = 200, **headers: str) -> None:
+        content_type = headers.pop("content_type", "application/json")
+        self.routes[path] = Route(body, status, headers, content_type)
+
+
+def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = unquote(urlsplit(self.path).path)
+            upstream.requests.append(self.path)
+            route = upstream.routes.get(path) or Route(b'{"message":"NotFound"}', 404)
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            for name, value in route.headers.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.end_headers()
+            self.wfile.write(route.body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def serve(upstream: Upstream) -> Iterator[Upstream]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream))
+    server.daemon_threads = True
+    upstream.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield upstream
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

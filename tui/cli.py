@@ -1,0 +1,127 @@
+"""The ``marketmon`` command: the live TUI by default, ``snapshot`` for one-shot output."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui import __version__
+from tui.config import Config, ConfigError, load_config
+
+SCENARIOS = ("selloff", "calm")
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options accepted both before and after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        default=default,
+        help="TOML config file (default: the platform config directory)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="use the offline simulated market instead of live data",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        default=argparse.SUPPRESS if suppress else 7,
+        help="seed of the simulated market (default 7)",
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default=argparse.SUPPRESS if suppress else "selloff",
+        help="simulated market scenario (default selloff)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="marketmon",
+        description="A global market monitor for the terminal: indices, metals, crypto and "
+        "headlines, live.",
+    )
+    parser.add_argument("--version", action="version", version=f"marketmon {__version__}")
+    _common(parser, suppress=False)
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        help="no highlights, a stepping tape and the fewest redraws (for SSH)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    snap = sub.add_parser(
+        "snapshot",
+        help="fetch everything once, print it and exit",
+        description="Fetch everything once, compute the moves, print them "
+        "and exit (status 0 when at least one quote was obtained, else 1).",
+    )
+    snap.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _common(snap, suppress=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"marketmon: bad config: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "snapshot":
+        return run_snapshot(config, args)
+    print(
+        "marketmon: the live TUI is not built yet; use `marketmon snapshot` "
+        "(add --demo for the simulated market)",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def run_snapshot(config: Config, args: argparse.Namespace) -> int:
+    from tui.data.snapshot import MarketSnapshot
+
+    async def fetch() -> MarketSnapshot:
+        from tui.data.clock import SystemClock
+        from tui.data.factory import build_engine
+        from tui.data.http import make_client
+
+        async with make_client(read_timeout=config.general.timeout) as client:
+            engine = build_engine(
+                config,
+                clock=SystemClock(),
+                client=client,
+                demo=args.demo,
+                seed=args.seed,
+                scenario=args.scenario,
+            )
+            return await engine.refresh_once()
+
+    snap = asyncio.run(fetch())
+    if args.format == "json":
+        from tui.data.export import to_json
+
+        sys.stdout.write(to_json(snap) + "\n")
+    elif args.format == "csv":
+        from tui.data.export import to_csv
+
+        sys.stdout.write(to_csv(snap))
+    else:
+        from rich.console import Console
+
+        from tui.render.snapshot_table import print_snapshot
+
+        console = Console()
+        if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
+            console = Console(width=160)
+        print_snapshot(snap, console)
+    return 0 if snap.quote_count else 1

@@ -1,0 +1,73 @@
+"""Typed failures, so the engine can decide how to back off and the UI can say what went wrong.
+
+Every message is sanitised when the error is built: error bodies come from the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tui.data.sanitize import sanitize_text
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, coarse enough to drive backoff and the status line."""
+
+    RATE_LIMITED = "rate_limited"  # 429, or 418 after ignoring a 429 (Binance)
+    BLOCKED = "blocked"  # 451: not available from this location
+    HTTP = "http"  # any other non-2xx
+    NETWORK = "network"  # DNS, refused, reset
+    TIMEOUT = "timeout"  # the overall deadline passed
+    TOO_LARGE = "too_large"  # the response exceeded the size cap
+    PARSE = "parse"  # not the JSON/XML shape we expect
+    NO_DATA = "no_data"  # the source answered but has no price for the symbol
+    UNSUPPORTED = "unsupported"  # the source does not list this symbol
+
+    @property
+    def is_offline(self) -> bool:
+        return self in (ErrorKind.NETWORK, ErrorKind.TIMEOUT)
+
+
+class FetchError(Exception):
+    """A failed fetch, for one symbol or for a whole source (``symbol`` is ``None``)."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        source: str = "",
+        symbol: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.kind = kind
+        self.message = sanitize_text(message, 300)
+        self.source = source
+        self.symbol = symbol
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+    def to_error(self, source: str | None = None, symbol: str | None = None) -> SourceError:
+        return SourceError(
+            source=source or self.source,
+            symbol=symbol if symbol is not None else self.symbol,
+            kind=self.kind,
+            message=self.message,
+            status=self.status,
+            retry_after=self.retry_after,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceError:
+    """An error as it appears in a snapshot: immutable and already sanitised."""
+
+    source: str
+    symbol: str | None
+    kind: ErrorKind
+    message: str
+    status: int | None = None
+    retry_after: float | None = None

@@ -1,0 +1,97 @@
+"""Plain-data views of a snapshot for ``marketmon snapshot --format json|csv``.
+
+The JSON shape is a contract with scripts that consume it; do not add or rename keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from tui.data.snapshot import MarketSnapshot, Quote
+
+QUOTE_FIELDS: tuple[str, ...] = (
+    "pane",
+    "group",
+    "symbol",
+    "name",
+    "source",
+    "currency",
+    "last",
+    "prev_close",
+    "change",
+    "change_pct",
+    "day_high",
+    "day_low",
+    "as_of",
+    "stale",
+)
+
+
+def iso_utc(when: datetime | None) -> str | None:
+    """ISO-8601 in UTC ending in ``Z``; milliseconds only when the time has them."""
+    if when is None:
+        return None
+    when = when.astimezone(UTC)
+    spec = "milliseconds" if when.microsecond else "seconds"
+    return when.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def _num(value: float | None) -> float | None:
+    """Round away float noise (0.048000000000000004) without losing small prices."""
+    if value is None:
+        return None
+    return float(f"{value:.10g}")
+
+
+def quote_record(quote: Quote) -> dict[str, Any]:
+    return {
+        "pane": quote.pane,
+        "group": quote.group,
+        "symbol": quote.symbol,
+        "name": quote.name,
+        "source": quote.source,
+        "currency": quote.currency,
+        "last": _num(quote.last),
+        "prev_close": _num(quote.prev_close),
+        "change": _num(quote.change),
+        "change_pct": _num(quote.change_pct),
+        "day_high": _num(quote.day_high),
+        "day_low": _num(quote.day_low),
+        "as_of": iso_utc(quote.as_of),
+        "stale": quote.stale,
+    }
+
+
+def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
+    return {
+        "generated_at": iso_utc(snap.generated_at),
+        "demo": snap.demo,
+        "quotes": [quote_record(q) for q in snap.quotes if q.has_data],
+        "headlines": [
+            {"title": h.title, "source": h.source, "published": iso_utc(h.published), "url": h.url}
+            for h in snap.headlines
+        ],
+        "errors": [
+            {"source": e.source, "symbol": e.symbol, "message": e.message} for e in snap.errors
+        ],
+    }
+
+
+def to_json(snap: MarketSnapshot) -> str:
+    return json.dumps(snapshot_record(snap), indent=2, ensure_ascii=False)
+
+
+def to_csv(snap: MarketSnapshot) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(QUOTE_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for quote in snap.quotes:
+        if quote.has_data:
+            row = quote_record(quote)
+            row["stale"] = "true" if row["stale"] else "false"
+            writer.writerow(row)
+    return buffer.getvalue()

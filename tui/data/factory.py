@@ -1,0 +1,77 @@
+"""Build a ready engine from a config: the one wiring shared by the CLI, the TUI and tests."""
+
+from __future__ import annotations
+
+import random
+
+import httpx
+
+from tui.config import Config
+from tui.data.backoff import Backoff
+from tui.data.clock import Clock
+from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
+from tui.data.http import Fetcher
+from tui.data.instruments import PANES
+from tui.data.providers import PROVIDERS, QuoteProvider
+
+DEMO = "demo"
+
+
+def build_engine(
+    config: Config,
+    *,
+    clock: Clock,
+    client: httpx.AsyncClient | None = None,
+    demo: bool = False,
+    seed: int = 7,
+    scenario: str = "selloff",
+    rng: random.Random | None = None,
+) -> Engine:
+    """An engine over live providers (sharing ``client``) or over the simulated market."""
+    backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
+    providers: dict[str, QuoteProvider]
+    chains: dict[str, tuple[str, ...]]
+    headlines: HeadlineFeed | None
+    if demo:
+        from tui.data.demo import DemoHeadlines, DemoQuoteProvider
+
+        providers = {DEMO: DemoQuoteProvider(clock, seed=seed, scenario=scenario)}
+        chains = dict.fromkeys(PANES, (DEMO,))
+        intervals = {DEMO: min(config.general.refresh, 5.0), HEADLINES: 30.0}
+        max_age = {DEMO: DemoQuoteProvider.default_max_age}
+        headlines = DemoHeadlines(clock, seed=seed, scenario=scenario)
+    else:
+        from tui.data.providers.rss import RssHeadlines
+
+        if client is None:
+            raise ValueError("live mode needs the shared httpx.AsyncClient")
+        fetcher = Fetcher(
+            client,
+            deadline=config.general.timeout,
+            max_bytes=config.general.max_response_bytes,
+            per_host=config.general.per_host,
+        )
+        used = {src for pane in config.panes.values() for src in pane.sources}
+        providers = {
+            name: PROVIDERS[name](fetcher, config.providers[name].base_url) for name in sorted(used)
+        }
+        chains = {name: pane.sources for name, pane in config.panes.items()}
+        intervals = {name: config.interval(name) for name in providers}
+        intervals[HEADLINES] = config.headlines.interval
+        max_age = {
+            name: config.providers[name].max_age or type(p).default_max_age
+            for name, p in providers.items()
+        }
+        headlines = (
+            RssHeadlines(fetcher, config.headlines.feeds, config.headlines.max_items)
+            if config.headlines.feeds
+            else None
+        )
+    settings = EngineSettings(
+        chains=chains,
+        intervals=intervals,
+        max_age=max_age,
+        max_headlines=config.headlines.max_items,
+        demo=demo,
+    )
+    return Engine(config.instruments(), providers, settings, clock, headlines, backoff)

@@ -1,0 +1,194 @@
+"""Moves computed with polars, vectorised over every instrument in one frame.
+
+Input: the quote chosen for each instrument (``QUOTE_SCHEMA`` plus ``pane`` and ``failing``)
+and an instruments frame. Output: one row per instrument with change, change %, the day's
+range, the position in it, and whether (and why) the price is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import polars as pl
+
+from tui.data.instruments import Instrument
+from tui.data.markets import MARKETS
+from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
+from tui.data.snapshot import PaneSnapshot, Quote, StaleReason
+
+INSTRUMENT_SCHEMA: dict[str, pl.DataType] = {
+    "pane": pl.String(),
+    "group": pl.String(),
+    "symbol": pl.String(),
+    "display_name": pl.String(),
+    "market": pl.String(),
+    "order": pl.Int64(),
+}
+
+SELECTED_SCHEMA: dict[str, pl.DataType] = {
+    "pane": pl.String(),
+    **QUOTE_SCHEMA,
+    "failing": pl.Boolean(),
+}
+
+
+def instruments_frame(instruments: Sequence[Instrument]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "pane": [i.pane for i in instruments],
+            "group": [i.group for i in instruments],
+            "symbol": [i.symbol for i in instruments],
+            "display_name": [i.name for i in instruments],
+            "market": [i.market for i in instruments],
+            "order": list(range(len(instruments))),
+        },
+        schema=INSTRUMENT_SCHEMA,
+    )
+
+
+def market_open_frame(markets: Iterable[str | None], now: datetime) -> pl.DataFrame:
+    """Open/closed per market code at ``now``: a handful of calls, not one per instrument."""
+    codes = sorted({m for m in markets if m and m in MARKETS})
+    return pl.DataFrame(
+        {"market": codes, "market_open": [MARKETS[c].is_open(now) for c in codes]},
+        schema={"market": pl.String(), "market_open": pl.Boolean()},
+    )
+
+
+def compute_moves(
+    selected: pl.DataFrame,
+    instruments: pl.DataFrame,
+    now: datetime,
+    max_age: Mapping[str, float],
+    default_max_age: float = 300.0,
+) -> pl.DataFrame:
+    """One row per instrument (in ``instruments`` order), with moves and staleness.
+
+    An instrument with no quote keeps its row with null prices, so the screen never loses it.
+    """
+    ages = pl.DataFrame(
+        {"source": list(max_age), "max_age": list(max_age.values())},
+        schema={"source": pl.String(), "max_age": pl.Float64()},
+    )
+    opens = market_open_frame(instruments.get_column("market").to_list(), now)
+    now_lit = pl.lit(now).cast(UTC_TIME)
+
+    last = pl.col("last")
+    prev = pl.col("prev_close")
+    high = pl.max_horizontal("day_high", "last", pl.col("series").list.max())
+    low = pl.min_horizontal("day_low", "last", pl.col("series").list.min())
+    has_session = pl.col("session_start").is_not_null() & pl.col("session_end").is_not_null()
+    in_session = (now_lit >= pl.col("session_start")) & (now_lit < pl.col("session_end"))
+    is_open = (
+        pl.when(has_session)
+        .then(in_session)
+        .otherwise(pl.col("market_open").fill_null(True))  # unknown market: assume open
+    )
+    age = (now_lit - pl.col("as_of")).dt.total_microseconds() / 1_000_000
+
+    frame = (
+        instruments.join(selected, on=["pane", "symbol"], how="left")
+        .join(opens, on="market", how="left")
+        .join(ages, on="source", how="left")
+        .with_columns(
+            change=last - prev,
+            change_pct=pl.when(prev != 0).then((last - prev) / prev * 100.0),
+            day_high=high,
+            day_low=low,
+            age_s=age,
+            is_open=is_open,
+        )
+        .with_columns(
+            range_pos=pl.when(pl.col("day_high") > pl.col("day_low")).then(
+                (last - pl.col("day_low")) / (pl.col("day_high") - pl.col("day_low"))
+            ),
+            stale_reason=pl.when(last.is_null())
+            .then(pl.lit(None, pl.String()))
+            .when(pl.col("failing").fill_null(False))
+            .then(pl.lit(StaleReason.FAILING.value))
+            .when(~pl.col("is_open"))
+            .then(pl.lit(StaleReason.CLOSED.value))
+            .when(pl.col("age_s") > pl.col("max_age").fill_null(default_max_age))
+            .then(pl.lit(StaleReason.OLD.value)),
+            name=pl.when(
+                (pl.col("display_name") == pl.col("symbol")) & pl.col("name").is_not_null()
+            )
+            .then(pl.col("name"))
+            .otherwise(pl.col("display_name")),
+        )
+        .sort("order")
+    )
+    return frame.select(
+        "pane",
+        "group",
+        "symbol",
+        "name",
+        "source",
+        "currency",
+        "last",
+        "prev_close",
+        "change",
+        "change_pct",
+        "day_high",
+        "day_low",
+        "range_pos",
+        "as_of",
+        "age_s",
+        "stale_reason",
+        "series",
+        "series_time",
+    )
+
+
+def pane_snapshots(
+    moves: pl.DataFrame, groups: Mapping[str, Sequence[str]]
+) -> tuple[PaneSnapshot, ...]:
+    """Freeze the moves frame into per-pane immutable snapshots (the only per-row step)."""
+    by_pane: dict[str, list[Quote]] = {pane: [] for pane in groups}
+    for row in moves.iter_rows(named=True):
+        reason = row["stale_reason"]
+        by_pane.setdefault(row["pane"], []).append(
+            Quote(
+                pane=row["pane"],
+                group=row["group"],
+                symbol=row["symbol"],
+                name=row["name"],
+                source=row["source"],
+                currency=row["currency"],
+                last=row["last"],
+                prev_close=row["prev_close"],
+                change=row["change"],
+                change_pct=row["change_pct"],
+                day_high=row["day_high"],
+                day_low=row["day_low"],
+                range_pos=row["range_pos"],
+                as_of=row["as_of"],
+                stale_reason=StaleReason(reason) if reason else None,
+                series=tuple(row["series"] or ()),
+                series_time=tuple(row["series_time"] or ()),
+            )
+        )
+    return tuple(
+        PaneSnapshot(name=pane, groups=tuple(groups.get(pane, ())), quotes=tuple(quotes))
+        for pane, quotes in by_pane.items()
+    )
+
+
+def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFrame:
+    """Pick one quote per (pane, symbol) down each pane's fallback chain.
+
+    ``candidates`` holds the last good row per (source, symbol) with a ``failing`` flag;
+    ``chains`` holds (pane, symbol, source, rank). The first source in the chain that is not
+    failing wins; when every source is failing, the freshest last-good value is kept.
+    """
+    if candidates.is_empty():
+        return pl.DataFrame(schema=SELECTED_SCHEMA)
+    joined = chains.join(candidates, on=["symbol", "source"], how="inner")
+    epoch = pl.col("as_of").dt.epoch("us").cast(pl.Float64)
+    key = pl.when(pl.col("failing")).then(-epoch).otherwise(pl.col("rank").cast(pl.Float64))
+    return (
+        joined.sort([pl.col("failing"), key])
+        .unique(subset=["pane", "symbol"], keep="first", maintain_order=True)
+        .select(list(SELECTED_SCHEMA))
+    )

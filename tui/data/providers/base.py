@@ -1,0 +1,104 @@
+"""What every quote provider implements.
+
+A provider fetches quotes for the symbols it is asked for and returns a ``QUOTE_SCHEMA`` frame
+plus one typed error per symbol it could not price. A failure that concerns the whole source
+(DNS, a 429 for everyone) is raised as :class:`~tui.data.errors.FetchError` instead, so the
+engine backs the whole source off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import polars as pl
+
+from tui.data.errors import ErrorKind, FetchError, SourceError
+from tui.data.http import Fetcher
+from tui.data.schema import QuoteRow, quotes_frame
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResult:
+    frame: pl.DataFrame
+    errors: tuple[SourceError, ...] = ()
+
+
+class QuoteProvider:
+    """Base class: subclasses set ``name``/``default_base_url`` and implement ``fetch``."""
+
+    name: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    # How old a price from this source may be before it is marked stale (seconds).
+    default_max_age: ClassVar[float] = 300.0
+
+    def __init__(self, fetcher: Fetcher, base_url: str | None = None) -> None:
+        self.fetcher = fetcher
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+
+    def supports(self, symbol: str) -> bool:
+        """Whether this source can price ``symbol`` at all (others are passed down the chain)."""
+        return True
+
+    async def fetch(self, symbols: Sequence[str]) -> ProviderResult:
+        raise NotImplementedError
+
+
+@dataclass
+class PerSymbol:
+    """Collects per-symbol outcomes and escalates when every symbol failed the same way."""
+
+    source: str
+    rows: list[QuoteRow] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    _raised: list[FetchError] = field(default_factory=list)
+
+    def fail(self, symbol: str, exc: FetchError) -> None:
+        self._raised.append(exc)
+        self.errors.append(exc.to_error(self.source, symbol))
+
+    def result(self) -> ProviderResult:
+        """Raise a source-wide error when nothing succeeded because the source itself failed."""
+        source_wide = {
+            ErrorKind.RATE_LIMITED,
+            ErrorKind.BLOCKED,
+            ErrorKind.NETWORK,
+            ErrorKind.TIMEOUT,
+            ErrorKind.HTTP,
+        }
+        # Symbols the source does not list say nothing about the source's health.
+        about_source = [
+            e for e in self._raised if e.kind not in (ErrorKind.UNSUPPORTED, ErrorKind.NO_DATA)
+        ]
+        if not self.rows and about_source and all(e.kind in source_wide for e in about_source):
+            worst = max(about_source, key=lambda e: e.retry_after or 0.0)
+            raise FetchError(
+                worst.kind,
+                worst.message,
+                source=self.source,
+                status=worst.status,
+                retry_after=worst.retry_after,
+            )
+        return ProviderResult(quotes_frame(self.rows), tuple(self.errors))
+
+
+async def gather_per_symbol(
+    source: str,
+    symbols: Sequence[str],
+    fetch_one: Callable[[str], Awaitable[QuoteRow]],
+) -> ProviderResult:
+    """Run ``fetch_one`` for each symbol concurrently (the fetcher bounds per-host concurrency)."""
+    outcome = PerSymbol(source)
+    results = await asyncio.gather(*(fetch_one(s) for s in symbols), return_exceptions=True)
+    for symbol, result in zip(symbols, results, strict=True):
+        if isinstance(result, FetchError):
+            outcome.fail(symbol, result)
+        elif isinstance(result, BaseException):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            outcome.fail(symbol, FetchError(ErrorKind.PARSE, f"{type(result).__name__}: {result}"))
+        else:
+            outcome.rows.append(result)
+    return outcome.result()

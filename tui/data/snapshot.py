@@ -1,0 +1,114 @@
+"""Immutable snapshots: what the data layer hands to the UI and the snapshot command.
+
+A snapshot is built once per refresh and never mutated, so the UI can diff the new one against
+the one it is showing and touch only the cells that changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from tui.data.errors import SourceError
+
+
+class StaleReason(StrEnum):
+    CLOSED = "market_closed"  # the market is shut; the last price is the close
+    OLD = "old"  # older than the source's expected refresh
+    FAILING = "source_failing"  # the source is failing; this is the last good value
+
+
+class SourceHealth(StrEnum):
+    IDLE = "idle"  # not polled yet
+    OK = "ok"
+    STALE = "stale"  # failing, but last good data is still recent enough to show
+    RATE_LIMITED = "rate_limited"
+    OFFLINE = "offline"  # network/DNS/timeouts
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    title: str
+    source: str
+    published: datetime | None
+    url: str
+    related: tuple[str, ...] = ()  # symbols on screen that the headline names
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineResult:
+    headlines: tuple[Headline, ...]
+    errors: tuple[SourceError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """One instrument's computed move, as shown in a row."""
+
+    pane: str
+    group: str
+    symbol: str
+    name: str
+    source: str | None
+    currency: str | None
+    last: float | None
+    prev_close: float | None
+    change: float | None
+    change_pct: float | None  # percent: -1.25 means down 1.25 %
+    day_high: float | None
+    day_low: float | None
+    range_pos: float | None  # 0 at the day's low, 1 at its high
+    as_of: datetime | None
+    stale_reason: StaleReason | None
+    series: tuple[float, ...] = ()
+    series_time: tuple[datetime, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_reason is not None
+
+    @property
+    def has_data(self) -> bool:
+        return self.last is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PaneSnapshot:
+    name: str
+    groups: tuple[str, ...]
+    quotes: tuple[Quote, ...]
+
+    def by_symbol(self) -> dict[str, Quote]:
+        return {q.symbol: q for q in self.quotes}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    name: str
+    health: SourceHealth
+    last_ok: datetime | None = None
+    next_retry: datetime | None = None
+    failures: int = 0
+    last_error: SourceError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    generated_at: datetime
+    demo: bool
+    panes: tuple[PaneSnapshot, ...]
+    headlines: tuple[Headline, ...] = ()
+    errors: tuple[SourceError, ...] = ()
+    sources: tuple[SourceStatus, ...] = field(default=())
+
+    def pane(self, name: str) -> PaneSnapshot | None:
+        return next((p for p in self.panes if p.name == name), None)
+
+    @property
+    def quotes(self) -> tuple[Quote, ...]:
+        return tuple(q for p in self.panes for q in p.quotes)
+
+    @property
+    def quote_count(self) -> int:
+        return sum(1 for q in self.quotes if q.has_data)

@@ -1,0 +1,84 @@
+"""The last good quote per (source, symbol), and which of them are currently failing.
+
+Values are never blanked: a failure only flags the pair, so the last good price stays on screen
+(marked stale) until a source delivers a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from tui.data.errors import ErrorKind, SourceError
+from tui.data.providers.base import ProviderResult
+from tui.data.schema import QUOTE_SCHEMA, concat_quotes
+
+
+class QuoteStore:
+    def __init__(self) -> None:
+        self._rows: dict[str, pl.DataFrame] = {}
+        self._failing: dict[tuple[str, str], SourceError] = {}
+        self._source_errors: dict[str, SourceError] = {}
+
+    def is_failing(self, source: str, symbol: str) -> bool:
+        return (source, symbol) in self._failing
+
+    def is_unlisted(self, source: str, symbol: str) -> bool:
+        """The source said it does not list the symbol: no point asking it again."""
+        error = self._failing.get((source, symbol))
+        return error is not None and error.kind is ErrorKind.UNSUPPORTED
+
+    def record(self, source: str, requested: Iterable[str], result: ProviderResult) -> None:
+        requested = set(requested)
+        frame = result.frame.filter(pl.col("symbol").is_in(list(requested)))
+        got = set(frame.get_column("symbol").to_list())
+        if frame.height:
+            old = self._rows.get(source)
+            kept = old.filter(~pl.col("symbol").is_in(list(got))) if old is not None else None
+            self._rows[source] = concat_quotes([f for f in (kept, frame) if f is not None])
+        for symbol in got:
+            self._failing.pop((source, symbol), None)
+        errors = {e.symbol: e for e in result.errors if e.symbol in requested}
+        for symbol in requested - got:
+            self._failing[(source, symbol)] = errors.get(symbol) or SourceError(
+                source, symbol, ErrorKind.NO_DATA, "missing from the response"
+            )
+        self._source_errors.pop(source, None)
+
+    def fail_all(self, source: str, requested: Iterable[str], error: SourceError) -> None:
+        for symbol in requested:
+            self._failing[(source, symbol)] = error
+        self._source_errors[source] = error
+
+    def candidates(self) -> pl.DataFrame:
+        """Every last good row, with ``failing`` set where its source is failing for it."""
+        frames = [f for f in self._rows.values() if f.height]
+        quotes = concat_quotes(frames)
+        if quotes.is_empty():
+            return quotes.with_columns(failing=pl.lit(False))
+        failing = pl.DataFrame(
+            {
+                "source": [k[0] for k in self._failing],
+                "symbol": [k[1] for k in self._failing],
+                "failing": [True] * len(self._failing),
+            },
+            schema={"source": pl.String(), "symbol": pl.String(), "failing": pl.Boolean()},
+        )
+        return (
+            quotes.join(failing, on=["source", "symbol"], how="left")
+            .with_columns(pl.col("failing").fill_null(False))
+            .select([*QUOTE_SCHEMA, "failing"])
+        )
+
+    def errors(self, symbols: Iterable[tuple[str, str]] | None = None) -> tuple[SourceError, ...]:
+        """Current errors: one per source-wide failure, else one per failing (source, symbol)."""
+        out: list[SourceError] = list(self._source_errors.values())
+        wide = set(self._source_errors)
+        wanted = set(symbols) if symbols is not None else None
+        for key, error in self._failing.items():
+            if key[0] in wide:
+                continue
+            if wanted is None or key in wanted:
+                out.append(error)
+        return tuple(out)

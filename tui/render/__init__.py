@@ -1,0 +1,1 @@
+"""Rich renderables for non-interactive output."""
