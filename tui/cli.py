@@ -79,12 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "snapshot":
         return run_snapshot(config, args)
-    print(
-        "marketmon: the live TUI is not built yet; use `marketmon snapshot` "
-        "(add --demo for the simulated market)",
-        file=sys.stderr,
+    from tui.app import run_app  # Textual loads only when the UI is wanted
+
+    return run_app(
+        config,
+        demo=args.demo,
+        seed=args.seed,
+        scenario=args.scenario,
+        low_bandwidth=args.low_bandwidth,
     )
-    return 2
 
 
 def run_snapshot(config: Config, args: argparse.Namespace) -> int:

@@ -1,0 +1,46 @@
+"""Regenerate the SVGs in screenshots/ from the real app on the frozen demo feed.
+
+python screenshots/make_screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
+    ("main-wide-200x60", (200, 60), ()),
+    ("main-medium-120x40", (120, 40), ()),
+    ("main-narrow-80x24", (80, 24), ()),
+    ("detail-silver-120x40", (120, 40), ("2", "down", "enter")),
+    ("help-120x40", (120, 40), ("question_mark",)),
+)
+
+
+async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...]) -> Path:
+    from tui.demo_app import frozen_demo_app, wait_for_data
+
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_data(app)
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        path = HERE / f"{name}.svg"
+        path.write_text(app.export_screenshot(title=f"marketmon — {name}"), encoding="utf-8")
+    return path
+
+
+async def main() -> None:
+    for name, size, keys in SHOTS:
+        print(await shoot(name, size, keys))
+
+
+if __name__ == "__main__":
+    os.environ["TZ"] = "UTC"  # the header shows local time: make it the same everywhere
+    time.tzset()
+    asyncio.run(main())

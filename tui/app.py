@@ -1,0 +1,245 @@
+"""The Textual app: wires the engine to the screens, coalesces snapshots, owns the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+import httpx
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui.config import Config
+from tui.data.clock import Clock, SystemClock
+from tui.data.engine import Engine
+from tui.data.factory import build_engine
+from tui.data.http import make_client
+from tui.data.snapshot import MarketSnapshot
+from tui.messages import OpenDetail, SnapshotUpdated
+from tui.screens.main import MainScreen
+
+THEMES: tuple[str, ...] = (
+    "textual-dark",
+    "tokyo-night",
+    "nord",
+    "gruvbox",
+    "dracula",
+    "catppuccin-mocha",
+    "textual-light",
+    "solarized-light",
+)
+
+
+class MarketmonApp(App[None]):
+    """marketmon's TUI. Build it with :func:`create_app` (shared by the CLI and the tests)."""
+
+    TITLE = "marketmon"
+    CSS_PATH = ["app.tcss", "screens/screens.tcss"]  # noqa: RUF012 (Textual's own type)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("t", "next_theme", "Theme"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        demo: bool = False,
+        seed: int = 7,
+        scenario: str = "selloff",
+        low_bandwidth: bool = False,
+        clock: Clock | None = None,
+        client: httpx.AsyncClient | None = None,
+        animate: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.demo = demo
+        self.seed = seed
+        self.scenario = scenario
+        self.low_bandwidth = low_bandwidth
+        self.clock = clock or SystemClock()
+        self.animated = animate
+        self.paused = False
+        self.snapshot: MarketSnapshot | None = None
+        self.applied = 0  # snapshots applied (tests and benchmarks read it)
+        self._client = client
+        self._owns_client = client is None and not demo
+        self._latest: MarketSnapshot | None = None
+        self._apply_scheduled = False
+        self.engine: Engine | None = None
+        self.main_screen = MainScreen(
+            now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
+        )
+        # Fewer, larger frames over a slow link.
+        self.coalesce_seconds = 2.0 if low_bandwidth else 0.25
+        self.theme = THEMES[0]
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        if self._owns_client:
+            self._client = make_client(read_timeout=self.config.general.timeout)
+        self.engine = build_engine(
+            self.config,
+            clock=self.clock,
+            client=self._client,
+            demo=self.demo,
+            seed=self.seed,
+            scenario=self.scenario,
+        )
+        self.run_worker(
+            self.engine.run(self._publish), name="poller", exclusive=True, group="poller"
+        )
+        if self.animated:
+            self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
+
+    async def on_unmount(self) -> None:
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+
+    # --- snapshots --------------------------------------------------------------------------
+
+    def _publish(self, snapshot: MarketSnapshot) -> None:
+        """Called by the engine after every answer; many calls make one screen update."""
+        self._latest = snapshot
+        if not self._apply_scheduled:
+            self._apply_scheduled = True
+            if self.snapshot is None:  # the first prices go on screen at once
+                self.call_later(self._apply)
+            else:
+                self.set_timer(self.coalesce_seconds, self._apply)
+
+    def _apply(self) -> None:
+        self._apply_scheduled = False
+        snapshot = self._latest
+        if snapshot is None or self.paused:
+            return
+        if not self.main_screen.ready:
+            self._apply_scheduled = True
+            self.set_timer(0.05, self._apply)
+            return
+        self.snapshot = snapshot
+        self.applied += 1
+        self.main_screen.apply(snapshot)
+        if self.screen is not self.main_screen:
+            self.screen.post_message(SnapshotUpdated(snapshot))
+
+    def _tick(self) -> None:
+        if not self.paused:
+            self.main_screen.refresh_times()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_refresh_now(self) -> None:
+        if self.engine is not None:
+            self.engine.wake_all()
+        self.notify("Refreshing…", timeout=1.5)
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.main_screen.set_paused(self.paused)
+        if not self.paused:
+            self._apply()
+        self.notify("Paused: prices are frozen" if self.paused else "Live again", timeout=2)
+
+    def action_next_theme(self) -> None:
+        current = THEMES.index(self.theme) if self.theme in THEMES else -1
+        self.theme = THEMES[(current + 1) % len(THEMES)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(key_help()))
+
+    def on_open_detail(self, message: OpenDetail) -> None:
+        from tui.screens.detail import DetailScreen
+
+        if self.snapshot is not None:
+            self.push_screen(
+                DetailScreen(self.snapshot, message.pane, message.symbol, self.clock.now)
+            )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh now", "Poll every source now", self.action_refresh_now)
+        yield SystemCommand(
+            "Pause / resume", "Freeze or resume live updates", self.action_toggle_pause
+        )
+        yield SystemCommand("Next theme", "Cycle the colour theme", self.action_next_theme)
+        yield SystemCommand(
+            "Sort", "Cycle the sort: change %, name, region", self.main_screen.action_cycle_sort
+        )
+        yield SystemCommand(
+            "Headlines", "All headlines with their times", self.main_screen.action_headlines
+        )
+        if self.snapshot is not None:
+            for quote in self.snapshot.quotes:
+                yield SystemCommand(
+                    f"{quote.name} ({quote.symbol})",
+                    f"Open the detail view · {quote.pane}",
+                    lambda q=quote: self.post_message(OpenDetail(q.pane, q.symbol)),
+                )
+
+
+def key_help() -> list[tuple[str, str]]:
+    """Every key, for the help screen."""
+    return [
+        ("1 2 3 4", "focus indices / metals / crypto / headlines"),
+        ("Tab / Shift+Tab", "next / previous pane"),
+        ("↑ ↓ / j k", "move within a pane"),
+        ("Enter", "open the detail view (chart, stats, related headlines)"),
+        ("Esc", "back / close the filter"),
+        ("s", "cycle the sort: change %, name, region"),
+        ("/", "filter by name or symbol"),
+        ("n", "all headlines with their times"),
+        ("r", "refresh now"),
+        ("p", "pause / resume live updates"),
+        ("t", "switch theme"),
+        ("Ctrl+P", "command palette: instruments and actions"),
+        ("?", "this help"),
+        ("q", "quit"),
+    ]
+
+
+def create_app(
+    config: Config,
+    *,
+    demo: bool = False,
+    seed: int = 7,
+    scenario: str = "selloff",
+    low_bandwidth: bool = False,
+    clock: Clock | None = None,
+    client: httpx.AsyncClient | None = None,
+    animate: bool = True,
+) -> MarketmonApp:
+    """The one app factory, shared by the CLI, the tests and the screenshot script."""
+    return MarketmonApp(
+        config,
+        demo=demo,
+        seed=seed,
+        scenario=scenario,
+        low_bandwidth=low_bandwidth,
+        clock=clock,
+        client=client,
+        animate=animate,
+    )
+
+
+def run_app(
+    config: Config,
+    *,
+    demo: bool = False,
+    seed: int = 7,
+    scenario: str = "selloff",
+    low_bandwidth: bool = False,
+) -> int:
+    app = create_app(config, demo=demo, seed=seed, scenario=scenario, low_bandwidth=low_bandwidth)
+    app.run()
+    return app.return_code or 0

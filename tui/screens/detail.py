@@ -1,0 +1,286 @@
+"""The detail view of one instrument: intraday chart, every number behind its row, its news.
+
+Untrusted strings (names, sources, headline titles) go into widgets as plain ``Text`` or with
+``markup=False`` so that a ``[bold]`` or ``[@click=…]`` in them is shown, never interpreted.
+Colours come from ``screens.tcss`` classes (``up``/``down``/``stale``), never from hex values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.color import Color
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer, Label, Static
+from textual_plotext import PlotextPlot
+
+from tui import format as fmt
+from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
+from tui.messages import SnapshotUpdated
+
+STALE_TEXT: dict[StaleReason, str] = {
+    StaleReason.CLOSED: "market closed",
+    StaleReason.OLD: "delayed: older than the source's refresh",
+    StaleReason.FAILING: "source failing: showing the last good value",
+}
+
+# (id suffix, label) of the stats panel rows, in display order.
+STATS: tuple[tuple[str, str], ...] = (
+    ("last", "Last"),
+    ("prev", "Previous close"),
+    ("change", "Change"),
+    ("pct", "Change %"),
+    ("high", "Day high"),
+    ("low", "Day low"),
+    ("range", "Range position"),
+    ("asof", "As of"),
+    ("currency", "Currency"),
+    ("source", "Source"),
+    ("stale", "Status"),
+)
+
+# Ages are re-rendered this often so they keep counting between snapshots.
+AGE_REFRESH_SECONDS = 5.0
+# At most this many time labels on the chart's x axis, so they never overlap.
+MAX_X_TICKS = 6
+
+
+def local(when: datetime) -> datetime:
+    """``when`` in the machine's time zone (naive values are taken as UTC, as the data layer is)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone()
+
+
+def local_clock(when: datetime | None, now: datetime) -> str:
+    """HH:MM:SS local, with the date in front when it is not today."""
+    if when is None:
+        return "—"
+    moment = local(when)
+    if moment.date() == local(now).date():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def direction(value: float | None) -> str:
+    """The CSS class for a move: ``up``, ``down`` or ``flat`` (unknown or zero)."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return "flat"
+    return "up" if value > 0 else "down"
+
+
+def related_headlines(snapshot: MarketSnapshot, symbol: str) -> list[Headline]:
+    """Headlines naming ``symbol``, newest first (undated ones last)."""
+    found = [h for h in snapshot.headlines if symbol in h.related]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda h: local(h.published) if h.published else epoch, reverse=True)
+
+
+def find_quote(snapshot: MarketSnapshot, pane: str, symbol: str) -> Quote | None:
+    """The quote in ``pane``, or in any pane when the symbol has moved (config reload)."""
+    in_pane = snapshot.pane(pane)
+    if in_pane is not None and (quote := in_pane.by_symbol().get(symbol)) is not None:
+        return quote
+    return next((q for q in snapshot.quotes if q.symbol == symbol), None)
+
+
+def _series_key(quote: Quote | None) -> tuple[object, ...]:
+    """What the chart depends on: redrawing is skipped when this has not changed."""
+    if quote is None:
+        return ()
+    return (quote.series, quote.series_time, quote.prev_close, quote.source)
+
+
+class DetailScreen(Screen[None]):
+    """Everything known about one instrument, kept current as snapshots arrive."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Back"),
+    ]
+
+    def __init__(
+        self,
+        snapshot: MarketSnapshot,
+        pane: str,
+        symbol: str,
+        now: Callable[[], datetime],
+    ) -> None:
+        super().__init__(classes="detail-screen")
+        self.snapshot = snapshot
+        self.pane_name = pane
+        self.symbol = symbol
+        self._now = now
+        # Kept when a later snapshot lacks the symbol, so the view never goes blank.
+        self.quote: Quote | None = find_quote(snapshot, pane, symbol)
+        self._drawn_key: tuple[object, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="detail-title"):
+            yield Label(id="detail-name", markup=False)
+            yield Label(id="detail-symbol", markup=False)
+            yield Label(id="detail-source", markup=False)
+            yield Label("DEMO", id="detail-demo", classes="demo-badge")
+        with Horizontal(id="detail-body"):
+            with Vertical(id="detail-chart-box"):
+                yield PlotextPlot(id="detail-chart")
+                yield Static(id="detail-no-series", markup=False)
+            with Grid(id="detail-stats"):
+                for key, label in STATS:
+                    yield Label(label, classes="stat-label")
+                    yield Label(id=f"stat-{key}", classes="stat-value", markup=False)
+        yield Label("Related headlines", id="detail-headlines-title")
+        with VerticalScroll(id="detail-headlines"):
+            yield Static(id="detail-headlines-list", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self._render_title()
+        self._render_stats()
+        self._render_headlines()
+        self._redraw_chart()
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
+        """Re-render from the new snapshot; the chart only when its data changed."""
+        message.stop()
+        self.snapshot = message.snapshot
+        quote = find_quote(message.snapshot, self.pane_name, self.symbol)
+        if quote is not None:
+            self.quote = quote
+        self._render_title()
+        self._render_stats()
+        self._render_headlines()
+        if _series_key(self.quote) != self._drawn_key:
+            self._redraw_chart()
+
+    def _on_theme_changed(self, _theme: Theme) -> None:
+        """The line colours come from the theme, so a theme switch redraws the chart."""
+        self._redraw_chart()
+
+    def _refresh_ages(self) -> None:
+        self._render_stats()
+        self._render_headlines()
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def _render_title(self) -> None:
+        quote = self.quote
+        self.query_one("#detail-name", Label).update(Text(quote.name if quote else self.symbol))
+        self.query_one("#detail-symbol", Label).update(Text(self.symbol))
+        source = quote.source if quote and quote.source else "no source"
+        self.query_one("#detail-source", Label).update(Text(f"via {source}"))
+        self.query_one("#detail-demo", Label).display = self.snapshot.demo
+
+    def _set_stat(self, key: str, value: str, css: str | None = None) -> None:
+        label = self.query_one(f"#stat-{key}", Label)
+        label.update(Text(value))
+        label.set_classes(f"stat-value {css}" if css else "stat-value")
+
+    def _render_stats(self) -> None:
+        quote = self.quote
+        now = self._now()
+        if quote is None:
+            for key, _ in STATS:
+                self._set_stat(key, "—")
+            self._set_stat("stale", f"{self.symbol} is not in the current snapshot", "stale")
+            return
+        move = direction(quote.change)
+        self._set_stat("last", fmt.price(quote.last))
+        self._set_stat("prev", fmt.price(quote.prev_close))
+        self._set_stat("change", fmt.change(quote.change), move)
+        self._set_stat("pct", fmt.percent(quote.change_pct), move)
+        self._set_stat("high", fmt.price(quote.day_high))
+        self._set_stat("low", fmt.price(quote.day_low))
+        pos = quote.range_pos
+        self._set_stat(
+            "range", f"{pos * 100:.0f}%" if pos is not None and math.isfinite(pos) else "—"
+        )
+        age = fmt.age_between(quote.as_of, now)
+        as_of = local_clock(quote.as_of, now)
+        delayed = quote.stale_reason is StaleReason.OLD
+        self._set_stat(
+            "asof", f"{as_of} ({age} ago)" if quote.as_of else "—", "stale" if delayed else None
+        )
+        self._set_stat("currency", quote.currency or "—")
+        self._set_stat("source", quote.source or "—")
+        if not quote.has_data:
+            self._set_stat("stale", "no data from any source", "stale")
+        elif quote.stale_reason is None:
+            self._set_stat("stale", "up to date")
+        else:
+            self._set_stat("stale", STALE_TEXT[quote.stale_reason], "stale")
+
+    def _render_headlines(self) -> None:
+        now = self._now()
+        lines: list[Text] = []
+        for headline in related_headlines(self.snapshot, self.symbol):
+            line = Text()
+            line.append(f"{fmt.age_between(headline.published, now):>4}", style="bold")
+            line.append("  ")
+            line.append(headline.source, style="italic")
+            line.append("  ")
+            line.append(headline.title)
+            lines.append(line)
+        body = Text("\n").join(lines) if lines else Text("No related headlines", style="italic")
+        self.query_one("#detail-headlines-list", Static).update(body)
+
+    def _redraw_chart(self) -> None:
+        quote = self.quote
+        self._drawn_key = _series_key(quote)
+        plot = self.query_one("#detail-chart", PlotextPlot)
+        empty = self.query_one("#detail-no-series", Static)
+        points = _finite_points(quote)
+        if quote is None or not points:
+            source = quote.source if quote and quote.source else "any source"
+            empty.update(Text(f"No intraday series from {source}"))
+            empty.display = True
+            plot.display = False
+            return
+        empty.display = False
+        plot.display = True
+        plt = plot.plt
+        plt.clear_figure()
+        xs = [t.timestamp() for t, _ in points]
+        ys = [v for _, v in points]
+        last = ys[-1]
+        theme = self.app.theme_variables
+        if quote.prev_close is not None and math.isfinite(quote.prev_close):
+            up = last >= quote.prev_close
+            plt.hline(quote.prev_close, color=_theme_rgb(theme, "foreground-muted"))
+        else:
+            up = last >= ys[0]
+        plt.plot(xs, ys, marker="braille", color=_theme_rgb(theme, "success" if up else "error"))
+        # Keep the previous close in view (plotext's limits follow the data only) with headroom.
+        bounds = [*ys, quote.prev_close] if quote.prev_close is not None else ys
+        low, high = min(bounds), max(bounds)
+        pad = (high - low) * 0.05 or abs(high) * 0.001 or 1.0
+        plt.ylim(low - pad, high + pad)
+        step = max(1, math.ceil(len(points) / MAX_X_TICKS))
+        picks = list(range(0, len(points), step))
+        plt.xticks([xs[i] for i in picks], [local(points[i][0]).strftime("%H:%M") for i in picks])
+        plot.refresh()
+
+
+def _finite_points(quote: Quote | None) -> list[tuple[datetime, float]]:
+    """(time, value) pairs of the series, dropping gaps (NaN/inf) and unmatched tails."""
+    if quote is None:
+        return []
+    return [
+        (t, v) for t, v in zip(quote.series_time, quote.series, strict=False) if math.isfinite(v)
+    ]
+
+
+def _theme_rgb(variables: dict[str, str], name: str) -> tuple[int, int, int]:
+    """A theme colour as plotext wants it: opaque RGB, translucent ones flattened on $surface."""
+    surface = Color.parse(variables.get("surface", "black"))
+    colour = Color.parse(variables.get(name, variables.get("foreground", "white")))
+    return (surface + colour).rgb

@@ -1,0 +1,217 @@
+"""The one-line app header: name, DEMO/PAUSED badges, which markets are open, local time.
+
+The clock ticks on second (or minute) boundaries and repaints only when the line it would draw
+differs from the one on screen, so a minute-resolution header costs one line a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+
+from tui.data.markets import HEADER_MARKETS, MARKETS, Market
+
+TITLE = "marketmon"
+GAP = 2  # minimum blank cells between the left part and the clock
+CITY_LABELS: dict[str, str] = {
+    "New York": "NY",
+    "London": "LDN",
+    "Frankfurt": "FRA",
+    "Tokyo": "TYO",
+    "Seoul": "SEO",
+    "Hong Kong": "HK",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MarketState:
+    label: str
+    is_open: bool
+    word: str  # "open", "closed" or "lunch"
+
+
+def market_states(when: datetime, codes: tuple[str, ...] = HEADER_MARKETS) -> list[MarketState]:
+    """Open/closed (or lunch break) for each header market at ``when``."""
+    states = []
+    for code in codes:
+        market = MARKETS.get(code)
+        if market is None:
+            continue
+        is_open = market.is_open(when)
+        word = "open" if is_open else ("lunch" if _at_lunch(market, when) else "closed")
+        states.append(MarketState(CITY_LABELS.get(market.city, code), is_open, word))
+    return states
+
+
+def _at_lunch(market: Market, when: datetime) -> bool:
+    if market.lunch is None or market.kind != "cash":
+        return False
+    local = market.local_time(when)
+    return local.weekday() < 5 and market.lunch[0] <= local.time() < market.lunch[1]
+
+
+class MarketHeader(Widget):
+    """Docked top line; set ``paused`` to show the PAUSED badge."""
+
+    DEFAULT_CSS = """
+    MarketHeader {
+        dock: top;
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $text;
+    }
+    MarketHeader > .market-header--title { color: $accent; text-style: bold; }
+    MarketHeader > .market-header--demo { background: $warning; color: $text; text-style: bold; }
+    MarketHeader > .market-header--paused { background: $primary; color: $text; text-style: bold; }
+    MarketHeader > .market-header--city { color: $text; }
+    MarketHeader > .market-header--open { color: $success; }
+    MarketHeader > .market-header--closed { color: $text-muted; }
+    MarketHeader > .market-header--clock { color: $text; text-style: bold; }
+    MarketHeader > .market-header--zone { color: $text-muted; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "market-header--title",
+        "market-header--demo",
+        "market-header--paused",
+        "market-header--city",
+        "market-header--open",
+        "market-header--closed",
+        "market-header--clock",
+        "market-header--zone",
+    }
+
+    paused: reactive[bool] = reactive(False)
+
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        demo: bool,
+        *,
+        seconds: bool = True,
+        animate: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._now = now
+        self._demo = demo
+        self._seconds = seconds
+        self._animated = animate
+        self._shown_at = now()  # the instant the painted line describes
+        self._key = self._key_at(self._shown_at)
+        self._timer: Timer | None = None
+
+    @property
+    def demo(self) -> bool:
+        return self._demo
+
+    @property
+    def period(self) -> float:
+        """Seconds between clock ticks."""
+        return 1.0 if self._seconds else 60.0
+
+    def on_mount(self) -> None:
+        if self._animated:
+            # Start on the next boundary so the clock never lags its true second/minute.
+            self.set_timer(self._until_boundary(), self._start_ticking)
+
+    def _start_ticking(self) -> None:
+        self._tick()
+        self._timer = self.set_interval(self.period, self._tick)
+
+    def _until_boundary(self) -> float:
+        stamp = self._now().timestamp()
+        return self.period - stamp % self.period + 0.02
+
+    def _tick(self) -> None:
+        when = self._now()
+        key = self._key_at(when)
+        if key != self._key:
+            self._shown_at, self._key = when, key
+            self.refresh()
+
+    def _key_at(self, when: datetime) -> tuple[object, ...]:
+        """Everything the line shows that depends on time."""
+        return (self._clock_text(when), tuple(market_states(when)))
+
+    def _clock_text(self, when: datetime) -> tuple[str, str]:
+        local = when.astimezone()
+        clock = local.strftime("%H:%M:%S" if self._seconds else "%H:%M")
+        return clock, local.strftime("%Z")
+
+    def render(self) -> Text:
+        if not self._animated:  # no clock: show the time of this paint
+            self._shown_at = self._now()
+        return self.build_line(self.content_size.width)
+
+    def build_line(self, width: int) -> Text:
+        """The header for ``width`` cells, dropping detail until it fits."""
+        style = self.get_component_rich_style
+        left = Text(no_wrap=True, end="")
+        left.append(f" {TITLE} ", style("market-header--title"))
+        if self._demo:
+            left.append(" ")
+            left.append(" DEMO ", style("market-header--demo"))
+        if self.paused:
+            left.append(" ")
+            left.append(" PAUSED ", style("market-header--paused"))
+
+        states = market_states(self._shown_at)
+        clock, zone = self._clock_text(self._shown_at)
+        full_clock = self._clock(clock, zone)
+        short_clock = self._clock(clock, "")
+        candidates = [
+            (self._markets(states, words=True), full_clock),
+            (self._markets(states, words=True), short_clock),
+            (self._markets(states, words=False), full_clock),
+            (self._markets(states, words=False), short_clock),
+        ]
+        # Then fewer markets, keeping the ones a trader scans first.
+        candidates += [
+            (self._markets(states[:count], words=False), short_clock)
+            for count in range(len(states) - 1, -1, -1)
+        ]
+        for markets, right in candidates:
+            line = left.copy()
+            if markets.plain:
+                line.append("  ")
+                line.append_text(markets)
+            room = width - line.cell_len - right.cell_len
+            if room >= GAP:
+                line.append(" " * room)
+                line.append_text(right)
+                return line
+        line = left.copy()
+        line.truncate(width, overflow="ellipsis", pad=True)
+        return line
+
+    def _markets(self, states: list[MarketState], *, words: bool) -> Text:
+        style = self.get_component_rich_style
+        text = Text(no_wrap=True, end="")
+        for i, state in enumerate(states):
+            if i:
+                text.append("  ")
+            text.append(state.label, style("market-header--city"))
+            mark: Style = style("market-header--open" if state.is_open else "market-header--closed")
+            text.append(" ●" if state.is_open else " ○", mark)
+            if words:
+                text.append(f" {state.word}", mark)
+        return text
+
+    def _clock(self, clock: str, zone: str) -> Text:
+        text = Text(clock, self.get_component_rich_style("market-header--clock"), end="")
+        if zone:
+            text.append(f" {zone}", self.get_component_rich_style("market-header--zone"))
+        text.append(" ")
+        return text

@@ -1,0 +1,331 @@
+"""A DataTable of quotes that updates in place: only changed cells, one batch per refresh.
+
+Live refreshes never clear the table. Rows are keyed by symbol; each refresh diffs the text
+and style of every cell against what is on screen and calls ``update_cell`` for the ones that
+differ, inside one ``batch_update`` so the terminal receives a single frame. Which columns
+show depends on the table's width (a tmux half-split still gets name, last and change %).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from tui import format as fmt
+from tui.data.snapshot import Quote, StaleReason
+from widgets.spark import range_bar, sparkline
+from widgets.theme_styles import CellStyles, cell_styles
+
+FLASH_SECONDS = 1.0
+
+
+class SortMode(StrEnum):
+    REGION = "region"
+    CHANGE = "change %"
+    NAME = "name"
+
+
+SORT_CYCLE = (SortMode.CHANGE, SortMode.NAME, SortMode.REGION)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    right: bool
+    priority: int  # lower is kept longer when the table is narrow
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("group", "Region", 8, False, 4),
+    Column("name", "Name", 12, False, 0),
+    Column("symbol", "Symbol", 9, False, 7),
+    Column("last", "Last", 10, True, 1),
+    Column("chg", "Chg", 9, True, 6),
+    Column("pct", "Chg %", 7, True, 2),
+    Column("spark", "Day", 8, False, 5),
+    Column("range", "Range", 7, False, 8),
+    Column("age", "Time", 6, True, 3),
+)
+PADDING = 2  # DataTable cell_padding=1 on each side
+SHORT_GROUPS = {"Asia-Pacific": "Asia-Pac"}
+
+
+def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
+    """The most important columns that fit in ``width`` cells, in display order."""
+    candidates = [c for c in COLUMNS if grouped or c.key != "group"]
+    budget = width - 2  # vertical scrollbar
+    keep = sorted(candidates, key=lambda c: c.priority)
+    while len(keep) > 3 and sum(c.width + PADDING for c in keep) > budget:
+        keep.pop()
+    return tuple(c for c in COLUMNS if c in keep)
+
+
+class KeyedText(Text):
+    """A cell that remembers its row key, so ``DataTable.sort`` can look up our sort keys."""
+
+    row_key: str = ""
+
+
+class QuoteTable(DataTable[Text]):
+    """Quotes of one pane, updated cell by cell."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Detail", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    QuoteTable {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(self, *, flash: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)
+        self.flash_enabled = flash
+        self.sort_mode = SortMode.REGION
+        self.filter_text = ""
+        self.now: datetime | None = None
+        self.cells_touched = 0  # for tests and the benchmark: cells written by updates
+        self._quotes: dict[str, Quote] = {}
+        self._order: list[str] = []
+        self._shown: dict[str, dict[str, Text]] = {}
+        self._columns: tuple[Column, ...] = ()
+        self._layout: tuple[tuple[Column, ...], int] = ((), 0)
+        self._grouped = False
+        self._styles: CellStyles | None = None
+        self._flashing: dict[str, float] = {}
+        self._unflash_timer_due = False
+
+    # --- public API -------------------------------------------------------------------------
+
+    def update_quotes(self, quotes: Sequence[Quote], now: datetime, *, flash: bool = True) -> int:
+        """Show ``quotes`` (in region order); return the number of cells written."""
+        self.now = now
+        self._order = [q.symbol for q in quotes]
+        previous = self._quotes
+        self._quotes = {q.symbol: q for q in quotes}
+        groups = {q.group for q in quotes}
+        if (len(groups) > 1) != self._grouped or not self._columns:
+            self._grouped = len(groups) > 1
+            self._rebuild_columns()
+        if flash and self.flash_enabled:
+            for symbol, quote in self._quotes.items():
+                old = previous.get(symbol)
+                if old is not None and old.last != quote.last and quote.last is not None:
+                    self._flashing[symbol] = 0.0
+        return self._sync()
+
+    def refresh_times(self, now: datetime) -> int:
+        """Re-render age cells (called on a coarse timer; unchanged text is not written)."""
+        self.now = now
+        return self._sync()
+
+    def set_sort(self, mode: SortMode) -> None:
+        self.sort_mode = mode
+        self._sync(force_sort=True)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip().casefold()
+        self._sync(force_sort=True)
+
+    def restyle(self) -> None:
+        """The theme changed: every styled cell must be written again."""
+        self._styles = None
+        self._shown = {key: {} for key in self._shown}
+        self._sync()
+
+    @property
+    def visible_columns(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self._columns)
+
+    def symbol_at_cursor(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except Exception:
+            return None
+        return row_key.value
+
+    # --- internals --------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        if self._quotes and self._layout_for(event.size.width) != self._layout:
+            self._rebuild_columns()
+
+    def _layout_for(self, width: int) -> tuple[tuple[Column, ...], int]:
+        """Columns that fit, and the width the name column gets out of the spare room."""
+        columns = choose_columns(width or 200, self._grouped)
+        spare = max(0, (width or 0) - 2 - sum(c.width + PADDING for c in columns))
+        return columns, COLUMNS[1].width + min(spare, 10)
+
+    def _rebuild_columns(self) -> None:
+        """Only on a width or grouping change (never on a data refresh)."""
+        cursor_symbol = self.symbol_at_cursor()
+        self._layout = self._layout_for(self.size.width)
+        self._columns, name_width = self._layout
+        self.clear(columns=True)
+        self._shown = {}
+        for col in self._columns:
+            width = name_width if col.key == "name" else col.width
+            label = Text(col.label, justify="right" if col.right else "left")
+            self.add_column(label, width=width, key=col.key)
+        self._sync(force_sort=True)
+        if cursor_symbol:
+            self._move_to(cursor_symbol)
+
+    def _visible(self) -> list[str]:
+        if not self.filter_text:
+            return list(self._order)
+        needle = self.filter_text
+        return [
+            s
+            for s in self._order
+            if needle in s.casefold() or needle in self._quotes[s].name.casefold()
+        ]
+
+    def _sync(self, force_sort: bool = False) -> int:
+        if not self._columns:
+            return 0
+        if self._styles is None:
+            self._styles = cell_styles(self.app)
+        cursor_symbol = self.symbol_at_cursor()
+        touched = 0
+        with self.app.batch_update():
+            visible = self._visible()
+            wanted = set(visible)
+            for symbol in [s for s in self._shown if s not in wanted]:
+                self.remove_row(symbol)
+                del self._shown[symbol]
+                force_sort = True
+            first_in_group = self._first_in_group(visible)
+            for symbol in visible:
+                cells = self._cells(self._quotes[symbol], symbol in first_in_group)
+                shown = self._shown.get(symbol)
+                if shown is None:
+                    self.add_row(*[cells[c.key] for c in self._columns], key=symbol)
+                    self._shown[symbol] = cells
+                    touched += len(cells)
+                    force_sort = True
+                    continue
+                for col in self._columns:
+                    new = cells[col.key]
+                    old = shown.get(col.key)
+                    if (
+                        old is None
+                        or old.plain != new.plain
+                        or old.spans != new.spans
+                        or (old.style != new.style)
+                    ):
+                        self.update_cell(symbol, col.key, new)
+                        shown[col.key] = new
+                        touched += 1
+                        if col.key == "pct" and self.sort_mode is SortMode.CHANGE:
+                            force_sort = True
+            if force_sort:
+                self._apply_sort(visible)
+                if cursor_symbol:
+                    self._move_to(cursor_symbol)
+        if self._flashing and not self._unflash_timer_due:
+            self._unflash_timer_due = True
+            self.set_timer(FLASH_SECONDS, self._unflash)
+        self.cells_touched += touched
+        return touched
+
+    def _unflash(self) -> None:
+        self._unflash_timer_due = False
+        self._flashing.clear()
+        self._sync()
+
+    def _first_in_group(self, visible: list[str]) -> set[str]:
+        if self.sort_mode is not SortMode.REGION:
+            return set(visible)  # every row names its group when rows are not grouped
+        seen: set[str] = set()
+        first: set[str] = set()
+        for symbol in visible:
+            group = self._quotes[symbol].group
+            if group not in seen:
+                seen.add(group)
+                first.add(symbol)
+        return first
+
+    def _apply_sort(self, visible: list[str]) -> None:
+        if not self.row_count:
+            return
+        position = {s: i for i, s in enumerate(self._order)}
+        key: Callable[[KeyedText], object]
+        if self.sort_mode is SortMode.NAME:
+            key = lambda cell: self._quotes[cell.row_key].name.casefold()  # noqa: E731
+        elif self.sort_mode is SortMode.CHANGE:
+
+            def key(cell: KeyedText) -> object:
+                pct = self._quotes[cell.row_key].change_pct
+                return (pct is None, -(pct or 0.0), position[cell.row_key])
+        else:
+            key = lambda cell: position[cell.row_key]  # noqa: E731
+        self.sort("name", key=key)
+
+    def _move_to(self, symbol: str) -> None:
+        try:
+            row = self.get_row_index(symbol)
+        except RowDoesNotExist:
+            return
+        if row != self.cursor_row:
+            self.move_cursor(row=row, animate=False, scroll=False)
+
+    def _cells(self, q: Quote, first_in_group: bool) -> dict[str, Text]:
+        styles = self._styles or cell_styles(self.app)
+        direction = Style()
+        if q.change is not None and q.change > 0:
+            direction = styles.up
+        elif q.change is not None and q.change < 0:
+            direction = styles.down
+        stale = q.stale_reason is not None
+        last_style = styles.muted if stale else Style()
+        if q.symbol in self._flashing:
+            last_style = styles.flash
+        group = SHORT_GROUPS.get(q.group, q.group) if first_in_group else ""
+        name = KeyedText(q.name, style=styles.muted if not q.has_data else Style())
+        name.row_key = q.symbol
+        name.no_wrap = True
+        name.overflow = "ellipsis"
+        return {
+            "group": Text(group, style=styles.muted),
+            "name": name,
+            "symbol": Text(q.symbol, style=styles.muted),
+            "last": Text(fmt.price(q.last), style=last_style, justify="right"),
+            "chg": Text(fmt.change(q.change), style=direction, justify="right"),
+            "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
+            "spark": Text(sparkline(q.series, 8), style=direction),
+            "range": Text(range_bar(q.range_pos, 7), style=styles.muted),
+            "age": self._age_cell(q, styles),
+        }
+
+    def _age_cell(self, q: Quote, styles: CellStyles) -> Text:
+        now = self.now
+        if q.as_of is None or now is None:
+            return Text("—", style=styles.muted, justify="right")
+        age = fmt.age_between(q.as_of, now)
+        if q.stale_reason is StaleReason.FAILING:
+            return Text(f"!{age}", style=styles.error, justify="right")
+        if q.stale_reason is StaleReason.CLOSED:
+            return Text("closed", style=styles.muted, justify="right")
+        if q.stale_reason is StaleReason.OLD:
+            return Text(age, style=styles.warning, justify="right")
+        local = q.as_of.astimezone()
+        return Text(local.strftime("%H:%M"), style=styles.muted, justify="right")
