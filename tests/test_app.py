@@ -1,0 +1,220 @@
+"""Headless Pilot tests of the real app on the frozen demo feed."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from tui.demo_app import frozen_demo_app, wait_for_data
+from tui.layout import Layout
+from tui.screens.detail import DetailScreen
+from tui.screens.headlines import HeadlinesScreen
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from widgets.news_table import NewsTable
+from widgets.quote_table import QuoteTable, SortMode
+
+
+def table(app, pane: str) -> QuoteTable:
+    return app.main_screen.query_one(f"#table-{pane}", QuoteTable)
+
+
+def row_symbols(t: QuoteTable) -> list[str]:
+    return [str(t.coordinate_to_cell_key((i, 0))[0].value) for i in range(t.row_count)]
+
+
+async def test_every_instrument_is_on_screen_with_its_move() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_for_data(app)
+        await pilot.pause()
+        assert app.main_screen.layout_mode is Layout.WIDE
+        indices = table(app, "indices")
+        assert row_symbols(indices)[:3] == ["^GSPC", "^IXIC", "^DJI"]
+        assert indices.row_count == 14
+        assert table(app, "metals").row_count == 7
+        assert table(app, "crypto").row_count == 7
+        silver = app.snapshot.pane("metals").by_symbol()["SI=F"]
+        cells = [c.plain for c in table(app, "metals").get_row("SI=F")]
+        assert f"{silver.change_pct:+.2f}%" in cells
+        assert app.main_screen.query_one(NewsTable).row_count == len(app.snapshot.headlines)
+
+
+async def test_number_keys_and_tab_move_focus_between_panes() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        assert app.focused is table(app, "indices")
+        await pilot.press("3")
+        assert app.focused is table(app, "crypto")
+        await pilot.press("4")
+        assert isinstance(app.focused, NewsTable)
+        await pilot.press("1")
+        await pilot.press("tab")
+        assert app.focused is table(app, "metals")
+        await pilot.press("shift+tab")
+        assert app.focused is table(app, "indices")
+
+
+async def test_arrows_and_jk_move_the_cursor_and_enter_opens_detail() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("2", "j", "down", "k")
+        assert table(app, "metals").cursor_row == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.symbol == "SI=F"  # type: ignore[attr-defined]
+        assert "Silver futures" in str(app.screen.query_one("#detail-name").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        assert table(app, "metals").cursor_row == 1  # the cursor survived
+
+
+async def test_sort_cycles_change_name_region() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        crypto = table(app, "crypto")
+        await pilot.press("s")
+        assert crypto.sort_mode is SortMode.CHANGE
+        pcts = [app.snapshot.pane("crypto").by_symbol()[s].change_pct for s in row_symbols(crypto)]
+        assert pcts == sorted(pcts, reverse=True)
+        await pilot.press("s")
+        names = [app.snapshot.pane("crypto").by_symbol()[s].name for s in row_symbols(crypto)]
+        assert names == sorted(names, key=str.casefold)
+        await pilot.press("s")
+        assert crypto.sort_mode is SortMode.REGION
+        assert row_symbols(table(app, "indices"))[:2] == ["^GSPC", "^IXIC"]
+
+
+async def test_filter_narrows_every_pane_and_escape_clears_it() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"silver")
+        assert row_symbols(table(app, "metals")) == ["SI=F", "XAG"]
+        assert table(app, "indices").row_count == 0
+        await pilot.press("enter")
+        assert app.focused is table(app, "indices")
+        assert row_symbols(table(app, "metals")) == ["SI=F", "XAG"]
+        await pilot.press("escape")
+        assert table(app, "metals").row_count == 7
+
+
+async def test_pause_freezes_updates_and_resume_applies_the_latest() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        applied = app.applied
+        await pilot.press("p")
+        assert app.paused
+        app._publish(app.engine.snapshot())  # a new snapshot arrives while paused
+        await pilot.pause(0.4)
+        assert app.applied == applied
+        await pilot.press("p")
+        await pilot.pause(0.1)
+        assert not app.paused
+        assert app.applied == applied + 1
+
+
+@pytest.mark.parametrize(
+    ("size", "mode"),
+    [
+        ((80, 24), Layout.NARROW),
+        ((120, 40), Layout.MEDIUM),
+        ((200, 60), Layout.WIDE),
+        ((40, 10), Layout.TOO_SMALL),
+    ],
+)
+async def test_layout_follows_the_terminal_size(size: tuple[int, int], mode: Layout) -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_data(app)
+        await pilot.pause()
+        assert app.main_screen.layout_mode is mode
+        if mode is Layout.NARROW:
+            columns = table(app, "indices").visible_columns
+            assert {"name", "last", "pct"} <= set(columns)
+            assert table(app, "indices").display
+            assert not app.main_screen.query_one("#pane-metals").display
+
+
+async def test_resizing_while_running_keeps_cursor_and_rows() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("down", "down", "down")
+        for size, mode in (
+            ((80, 24), Layout.NARROW),
+            ((120, 40), Layout.MEDIUM),
+            ((200, 60), Layout.WIDE),
+        ):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+            assert app.main_screen.layout_mode is mode
+            assert table(app, "indices").row_count == 14
+            assert table(app, "indices").cursor_row == 3
+
+
+async def test_refresh_updates_only_changed_cells_in_place() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as _pilot:
+        await wait_for_data(app)
+        crypto = table(app, "crypto")
+        crypto.move_cursor(row=4)
+        touched = app.main_screen.apply(app.snapshot)  # the same snapshot again
+        assert touched == 0
+        app.clock.advance(60)  # a minute later the demo market has moved
+        quote_tables = list(app.main_screen.query(QuoteTable))
+        before = sum(t.cells_touched for t in quote_tables)
+        app.main_screen.apply(app.engine.snapshot())
+        assert sum(t.cells_touched for t in quote_tables) == before  # no new prices yet
+        await app.engine.refresh_once()
+        app.main_screen.apply(app.engine.snapshot())
+        touched = sum(t.cells_touched for t in quote_tables) - before
+        assert 0 < touched < 5 * 28  # the open markets' cells, never a full refill
+        assert crypto.cursor_row == 4
+        assert crypto.row_count == 7
+
+
+async def test_help_detail_and_headlines_views_open_and_close() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("n")
+        assert isinstance(app.screen, HeadlinesScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_theme_switch_and_quit() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        before = app.theme
+        await pilot.press("t")
+        assert app.theme != before
+        assert table(app, "crypto").row_count == 7
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_command_palette_finds_an_instrument() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"KOSPI")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.symbol == "^KS11"  # type: ignore[attr-defined]
