@@ -218,3 +218,32 @@ async def test_command_palette_finds_an_instrument() -> None:
         await pilot.pause(0.3)
         assert isinstance(app.screen, DetailScreen)
         assert app.screen.symbol == "^KS11"  # type: ignore[attr-defined]
+
+
+def _with_btc_at(snapshot, price: float):
+    from dataclasses import replace
+
+    panes = tuple(
+        replace(
+            p,
+            quotes=tuple(replace(q, last=price) if q.symbol == "BTC-USD" else q for q in p.quotes),
+        )
+        for p in snapshot.panes
+    )
+    return replace(snapshot, panes=panes)
+
+
+@pytest.mark.parametrize("low_bandwidth", [False, True])
+async def test_a_changed_price_flashes_briefly_except_in_low_bandwidth(low_bandwidth: bool) -> None:
+    app = frozen_demo_app(low_bandwidth=low_bandwidth)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        crypto = table(app, "crypto")
+        flash = crypto._styles.flash  # type: ignore[union-attr]
+        touched = app.main_screen.apply(_with_btc_at(app.snapshot, 58_000.0))
+        last = crypto.get_cell("BTC-USD", "last")
+        assert last.plain == "58,000.00"
+        assert (last.style == flash) is not low_bandwidth
+        assert touched >= 1
+        await pilot.pause(1.3)
+        assert crypto.get_cell("BTC-USD", "last").style != flash

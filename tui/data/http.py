@@ -44,6 +44,14 @@ class HttpResponse:
         except (ValueError, RecursionError) as exc:
             raise FetchError(ErrorKind.PARSE, f"invalid JSON: {exc}") from exc
 
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or ``None``: for error bodies, which may be anything."""
+        try:
+            payload = json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
+        return payload if isinstance(payload, dict) else None
+
     def snippet(self, limit: int = 120) -> str:
         return sanitize_text(self.body[:2048].decode("utf-8", "replace"), limit)
 

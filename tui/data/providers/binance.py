@@ -148,11 +148,8 @@ def binance_status_error(resp: HttpResponse) -> FetchError:
 
 def _error_body(resp: HttpResponse) -> tuple[int | None, str | None]:
     """Binance error bodies are ``{"code": -1121, "msg": "Invalid symbol."}``."""
-    try:
-        payload = resp.json()
-    except FetchError:
-        return None, None
-    if not isinstance(payload, dict):
+    payload = resp.json_object()
+    if payload is None:
         return None, None
     raw_code = payload.get("code")
     code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None

@@ -109,11 +109,8 @@ def coinbase_status_error(resp: HttpResponse) -> FetchError:
 
 def _error_description(resp: HttpResponse) -> str | None:
     """Coinbase error bodies are ``{"message": "NotFound"}``."""
-    try:
-        payload = resp.json()
-    except FetchError:
-        return None
-    if isinstance(payload, dict) and payload.get("message"):
+    payload = resp.json_object()
+    if payload is not None and payload.get("message"):
         return sanitize_text(payload["message"], 200) or None
     return None
 

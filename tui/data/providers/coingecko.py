@@ -91,11 +91,8 @@ class CoinGeckoProvider(QuoteProvider):
 
 def _error_description(resp: HttpResponse) -> str | None:
     """``{"status": {"error_code": 429, "error_message": ...}}`` or ``{"error": ...}``."""
-    try:
-        payload = resp.json()
-    except FetchError:
-        return None
-    if not isinstance(payload, dict):
+    payload = resp.json_object()
+    if payload is None:
         return None
     status = payload.get("status")
     if isinstance(status, dict) and status.get("error_message"):

@@ -44,11 +44,8 @@ class GoldApiProvider(QuoteProvider):
 
 def _error_description(resp: HttpResponse) -> str | None:
     """gold-api.com's error body is undocumented; take ``error`` or ``message`` if present."""
-    try:
-        payload = resp.json()
-    except FetchError:
-        return None
-    if not isinstance(payload, dict):
+    payload = resp.json_object()
+    if payload is None:
         return None
     for key in ("error", "message"):
         if isinstance(payload.get(key), str) and payload[key]:

@@ -152,16 +152,36 @@ def _text(raw: Any, detail: Any, max_len: int) -> str:
     return sanitize_text(raw, max_len)
 
 
+# Publishers whose feed titles do not name them ("International: Top News And Analysis").
+KNOWN_PUBLISHERS: dict[str, str] = {
+    "cnbc.com": "CNBC",
+    "marketwatch.com": "MarketWatch",
+    "feeds.content.dowjones.io": "MarketWatch",
+    "finance.yahoo.com": "Yahoo Finance",
+    "coindesk.com": "CoinDesk",
+    "cointelegraph.com": "Cointelegraph",
+    "seekingalpha.com": "Seeking Alpha",
+    "reuters.com": "Reuters",
+    "bloomberg.com": "Bloomberg",
+    "ft.com": "Financial Times",
+    "wsj.com": "WSJ",
+}
+
+
 def _feed_source(feed: Any, feed_url: str) -> str:
-    """Publisher shown for items without their own ``<source>``: the feed title, else its host."""
+    """Publisher shown for items without their own ``<source>``: a known publisher by host,
+    else the feed title, else the host."""
+    try:
+        host = (urlsplit(feed_url).hostname or "").removeprefix("www.")
+    except ValueError:
+        host = ""
+    for domain, name in KNOWN_PUBLISHERS.items():
+        if host == domain or host.endswith("." + domain):
+            return name
     text = _text(_get(feed, "title"), _get(feed, "title_detail"), 1000)
     if text:
         return sanitize_text(_FEED_NOISE.sub("", text), SOURCE_MAX)
-    try:
-        host = urlsplit(feed_url).hostname or ""
-    except ValueError:
-        host = ""
-    return sanitize_text(host.removeprefix("www."), SOURCE_MAX)
+    return sanitize_text(host, SOURCE_MAX)
 
 
 def _entry_source(entry: Any) -> str:

@@ -52,11 +52,8 @@ class YahooChartProvider(QuoteProvider):
 
 def _error_description(resp: HttpResponse) -> str | None:
     """Yahoo's error bodies: ``{"chart":{"error":{...}}}`` or a bare ``{code, description}``."""
-    try:
-        payload = resp.json()
-    except FetchError:
-        return None
-    if not isinstance(payload, dict):
+    payload = resp.json_object()
+    if payload is None:
         return None
     chart = payload.get("chart")
     error = chart.get("error") if isinstance(chart, dict) else payload
