@@ -185,3 +185,28 @@ def test_unreadable_and_directory(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe[general]")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(binary)
+
+
+def test_unreadable_file_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Root can read a chmod 000 file, so the permission error is injected where it is raised."""
+    path = write(tmp_path, "[general]\nrefresh = 5\n")
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert main(["snapshot", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"marketmon: bad config: {path}: cannot read: Permission denied\n"
+
+
+def test_dangling_symlink_is_a_clear_error(tmp_path: Path) -> None:
+    link = tmp_path / "config.toml"
+    link.symlink_to(tmp_path / "gone.toml")
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(link)

@@ -6,7 +6,7 @@ Tests point marketmon's ``base_url`` settings at it, so requests cross a real so
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +26,8 @@ class Upstream:
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     port: int = 0
+    # path prefix -> a function building the route when the request arrives (fresh times)
+    dynamic: dict[str, Callable[[str], Route]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -43,7 +45,11 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path = unquote(urlsplit(self.path).path)
             upstream.requests.append(self.path)
-            route = upstream.routes.get(path) or Route(b'{"message":"NotFound"}', 404)
+            route = upstream.routes.get(path)
+            for prefix, build in upstream.dynamic.items():
+                if route is None and path.startswith(prefix):
+                    route = build(path)
+            route = route or Route(b'{"message":"NotFound"}', 404)
             self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
             self.send_header("Content-Length", str(len(route.body)))
@@ -60,7 +66,8 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serve(upstream: Upstream) -> Iterator[Upstream]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream))
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", upstream.port), _handler(upstream))
     server.daemon_threads = True
     upstream.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import ClassVar
 
 import httpx
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 from textual.screen import Screen
 
 from tui.config import Config
@@ -31,10 +34,55 @@ THEMES: tuple[str, ...] = (
 )
 
 
+class InstrumentCommands(Provider):
+    """Every instrument on screen in the command palette, opening its detail view.
+
+    Names come from the network (Yahoo's ``shortName``), so they are shown as plain
+    ``Content`` and never parsed as markup: Textual renders system-command titles with
+    ``Content.from_markup``, where a name holding ``[/]`` raised ``MarkupError`` and killed the
+    app, and ``[bold]`` or ``[@click=…]`` would have been interpreted.
+    """
+
+    def _instruments(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        if not isinstance(app, MarketmonApp) or app.snapshot is None:
+            return []
+        return [
+            (
+                f"{quote.name} ({quote.symbol})",
+                f"Open the detail view · {quote.pane}",
+                partial(app.post_message, OpenDetail(quote.pane, quote.symbol)),
+            )
+            for quote in app.snapshot.quotes
+        ]
+
+    async def discover(self) -> Hits:
+        for title, help_text, command in self._instruments():
+            yield DiscoveryHit(Content(title), command, text=title, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, command in self._instruments():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, _highlight(matcher, title), command, text=title, help=help_text)
+
+
+def _highlight(matcher: Matcher, candidate: str) -> Content:
+    """``Matcher.highlight`` without the markup parsing: the candidate stays literal text."""
+    content = Content(candidate)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
 class MarketmonApp(App[None]):
     """marketmon's TUI. Build it with :func:`create_app` (shared by the CLI and the tests)."""
 
     TITLE = "marketmon"
+    COMMANDS = App.COMMANDS | {InstrumentCommands}
     CSS_PATH = ["app.tcss", "screens/screens.tcss"]  # noqa: RUF012 (Textual's own type)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -131,8 +179,9 @@ class MarketmonApp(App[None]):
             self.screen.post_message(SnapshotUpdated(snapshot))
 
     def _tick(self) -> None:
-        if not self.paused:
-            self.main_screen.refresh_times()
+        """Ages and staleness move with the clock even when no source answers."""
+        if self.engine is not None and not self.paused:
+            self._publish(self.engine.snapshot())
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -179,13 +228,7 @@ class MarketmonApp(App[None]):
         yield SystemCommand(
             "Headlines", "All headlines with their times", self.main_screen.action_headlines
         )
-        if self.snapshot is not None:
-            for quote in self.snapshot.quotes:
-                yield SystemCommand(
-                    f"{quote.name} ({quote.symbol})",
-                    f"Open the detail view · {quote.pane}",
-                    lambda q=quote: self.post_message(OpenDetail(q.pane, q.symbol)),
-                )
+        # Instruments come from InstrumentCommands: their names must not be parsed as markup.
 
 
 def key_help() -> list[tuple[str, str]]:

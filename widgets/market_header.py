@@ -72,6 +72,7 @@ class MarketHeader(Widget):
     MarketHeader > .market-header--title { color: $accent; text-style: bold; }
     MarketHeader > .market-header--demo { background: $warning; color: $text; text-style: bold; }
     MarketHeader > .market-header--paused { background: $primary; color: $text; text-style: bold; }
+    MarketHeader > .market-header--offline { background: $error; color: $text; text-style: bold; }
     MarketHeader > .market-header--city { color: $text; }
     MarketHeader > .market-header--open { color: $success; }
     MarketHeader > .market-header--closed { color: $text-muted; }
@@ -83,6 +84,7 @@ class MarketHeader(Widget):
         "market-header--title",
         "market-header--demo",
         "market-header--paused",
+        "market-header--offline",
         "market-header--city",
         "market-header--open",
         "market-header--closed",
@@ -91,6 +93,7 @@ class MarketHeader(Widget):
     }
 
     paused: reactive[bool] = reactive(False)
+    offline: reactive[bool] = reactive(False)  # no data source can be reached
 
     def __init__(
         self,
@@ -166,6 +169,9 @@ class MarketHeader(Widget):
         if self.paused:
             left.append(" ")
             left.append(" PAUSED ", style("market-header--paused"))
+        if self.offline:
+            left.append(" ")
+            left.append(" OFFLINE ", style("market-header--offline"))
 
         states = market_states(self._shown_at)
         clock, zone = self._clock_text(self._shown_at)

@@ -77,18 +77,39 @@ class VirtualClock(FakeClock):
         heapq.heappush(self._sleepers, (self._elapsed + seconds, self._seq, future))
         await future
 
-    async def run_for(self, seconds: float, settle: int = 30) -> None:
-        """Advance virtual time by ``seconds``, waking sleepers in deadline order."""
+    @property
+    def parked(self) -> int:
+        """How many sleepers are waiting for virtual time to reach them."""
+        return sum(1 for _, _, f in self._sleepers if not f.done())
+
+    async def run_for(
+        self, seconds: float, settle: int = 30, parked: int | None = None, timeout: float = 10.0
+    ) -> None:
+        """Advance virtual time by ``seconds``, waking sleepers in deadline order.
+
+        With ``parked``, wait (in real time, up to ``timeout``) after each wake-up until that
+        many sleepers are parked again, so real I/O started by a woken task (an HTTP request
+        to a local server) finishes before time moves on.
+        """
         end = self._elapsed + seconds
-        await _settle(settle)
+        await self._settle(settle, parked, timeout)
         while self._sleepers and self._sleepers[0][0] <= end:
             when, _, future = heapq.heappop(self._sleepers)
             self._elapsed = max(self._elapsed, when)
             if not future.done():
                 future.set_result(None)
-            await _settle(settle)
+            await self._settle(settle, parked, timeout)
         self._elapsed = end
-        await _settle(settle)
+        await self._settle(settle, parked, timeout)
+
+    async def _settle(self, rounds: int, parked: int | None, timeout: float) -> None:
+        await _settle(rounds)
+        if parked is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.parked < parked and loop.time() < deadline:
+            await asyncio.sleep(0.005)
 
 
 async def _settle(rounds: int) -> None:

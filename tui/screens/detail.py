@@ -45,6 +45,7 @@ STATS: tuple[tuple[str, str], ...] = (
     ("currency", "Currency"),
     ("source", "Source"),
     ("stale", "Status"),
+    ("error", "Last error"),
 )
 
 # Ages are re-rendered this often so they keep counting between snapshots.
@@ -212,6 +213,17 @@ class DetailScreen(Screen[None]):
         )
         self._set_stat("currency", quote.currency or "—")
         self._set_stat("source", quote.source or "—")
+        errors = [
+            e
+            for e in self.snapshot.errors
+            if e.symbol in (self.symbol, None)
+            and (e.symbol == self.symbol or e.source == quote.source)
+        ]
+        self._set_stat(
+            "error",
+            f"{errors[-1].source}: {errors[-1].message}" if errors else "—",
+            "stale" if errors else None,
+        )
         if not quote.has_data:
             self._set_stat("stale", "no data from any source", "stale")
         elif quote.stale_reason is None:

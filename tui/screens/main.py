@@ -15,7 +15,7 @@ from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.data.snapshot import MarketSnapshot
+from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, layout_for
 from tui.messages import OpenDetail
 from widgets.market_header import MarketHeader
@@ -116,6 +116,10 @@ class MainScreen(Screen[None]):
             ]
         )
         self.query_one(SourceStatusBar).update_sources(snapshot.sources)
+        quote_sources = [s for s in snapshot.sources if s.name != "headlines"]
+        self.query_one(MarketHeader).offline = bool(quote_sources) and all(
+            s.health is SourceHealth.OFFLINE for s in quote_sources
+        )
         return touched
 
     def refresh_times(self) -> None:
