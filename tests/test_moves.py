@@ -169,3 +169,36 @@ def test_select_prefers_chain_order_then_freshest_last_good() -> None:
     assert by["BTC-USD"]["source"] == "coinbase"  # first healthy source in the chain wins
     assert by["ETH-USD"]["source"] == "binance"  # all failing: the freshest last good value
     assert by["ETH-USD"]["failing"] is True
+
+
+def test_scalar_columns_follow_quote_field_order() -> None:
+    """pane_snapshots builds Quotes positionally for speed; the orders must agree."""
+    from dataclasses import fields
+
+    from tui.data.moves import SCALARS
+    from tui.data.snapshot import Quote
+
+    names = tuple(f.name for f in fields(Quote))
+    assert names[: len(SCALARS)] == SCALARS
+    assert names[len(SCALARS) :] == ("series", "series_time")
+
+
+def test_series_are_read_lazily_and_thinned_for_sparklines() -> None:
+    times = [NOW - timedelta(minutes=m) for m in range(100, 0, -1)]
+    frame = selected(
+        [
+            (
+                "indices",
+                row("^GSPC", 99.0, 100.0, series=[float(i) for i in range(100)], series_time=times),
+                False,
+            )
+        ]
+    )
+    moves = compute_moves(frame, instruments_frame(INSTRUMENTS[:1]), NOW, {"yahoo": 1500.0})
+    [pane] = pane_snapshots(moves, {"indices": ("Americas",)})
+    quote = pane.quotes[0]
+    assert len(quote.series) == 100 and quote.series[-1] == 99.0
+    assert quote.series_time[0] == times[0]
+    assert len(quote.spark) == 32
+    assert quote.spark[-1] == 99.0  # the thinned series still ends at the last bar
+    assert list(quote.spark) == [float((k + 1) * 100 // 32 - 1) for k in range(32)]

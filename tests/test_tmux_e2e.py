@@ -15,9 +15,13 @@ import pytest
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def tmux(*args: str) -> str:
+# A tmux server of our own: no other session or benchmark on the machine can disturb it.
+SOCKET = f"marketmon-test-{os.getpid()}"
+
+
+def tmux(*args: str, check: bool = True) -> str:
     return subprocess.run(
-        ["tmux", *args], capture_output=True, text=True, check=True, timeout=10
+        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=check, timeout=10
     ).stdout
 
 
@@ -38,7 +42,7 @@ def session() -> Iterator[str]:
     command = f"{sys.executable} -m tui --demo"
     env = {**os.environ, "TERM": "screen-256color", "TZ": "UTC"}
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command],
+        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command],
         check=True,
         env=env,
         timeout=10,
@@ -46,7 +50,7 @@ def session() -> Iterator[str]:
     try:
         yield name
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+        tmux("kill-server", check=False)
 
 
 def test_demo_in_a_tmux_half_split(session: str) -> None:
@@ -66,7 +70,10 @@ def test_demo_in_a_tmux_half_split(session: str) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         alive = subprocess.run(
-            ["tmux", "has-session", "-t", session], capture_output=True, check=False, timeout=10
+            ["tmux", "-L", SOCKET, "has-session", "-t", session],
+            capture_output=True,
+            check=False,
+            timeout=10,
         )
         if alive.returncode != 0:
             break

@@ -104,6 +104,9 @@ class QuoteTable(DataTable[Text]):
         self._quotes: dict[str, Quote] = {}
         self._order: list[str] = []
         self._shown: dict[str, dict[str, Text]] = {}
+        # What each row was last rendered from: an unchanged row is skipped without building
+        # its cells (a refresh of 1,000 rows where 10 % moved builds 100 rows, not 1,000).
+        self._sigs: dict[str, tuple[object, ...]] = {}
         self._columns: tuple[Column, ...] = ()
         self._layout: tuple[tuple[Column, ...], int] = ((), 0)
         self._grouped = False
@@ -147,6 +150,7 @@ class QuoteTable(DataTable[Text]):
         """The theme changed: every styled cell must be written again."""
         self._styles = None
         self._shown = {key: {} for key in self._shown}
+        self._sigs.clear()
         self._sync()
 
     @property
@@ -181,6 +185,7 @@ class QuoteTable(DataTable[Text]):
         self._columns, name_width = self._layout
         self.clear(columns=True)
         self._shown = {}
+        self._sigs.clear()
         for col in self._columns:
             width = name_width if col.key == "name" else col.width
             label = Text(col.label, justify="right" if col.right else "left")
@@ -212,10 +217,16 @@ class QuoteTable(DataTable[Text]):
             for symbol in [s for s in self._shown if s not in wanted]:
                 self.remove_row(symbol)
                 del self._shown[symbol]
+                self._sigs.pop(symbol, None)
                 force_sort = True
             first_in_group = self._first_in_group(visible)
             for symbol in visible:
-                cells = self._cells(self._quotes[symbol], symbol in first_in_group)
+                quote = self._quotes[symbol]
+                sig = self._signature(quote, symbol in first_in_group)
+                if self._sigs.get(symbol) == sig and symbol in self._shown:
+                    continue
+                self._sigs[symbol] = sig
+                cells = self._cells(quote, symbol in first_in_group)
                 shown = self._shown.get(symbol)
                 if shown is None:
                     self.add_row(*[cells[c.key] for c in self._columns], key=symbol)
@@ -246,6 +257,14 @@ class QuoteTable(DataTable[Text]):
             self.set_timer(FLASH_SECONDS, self._unflash)
         self.cells_touched += touched
         return touched
+
+    def _signature(self, q: Quote, first_in_group: bool) -> tuple[object, ...]:
+        """Everything a row's cells are built from (ages only where they are shown)."""
+        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
+        age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
+        return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
+                q.day_low, q.range_pos, q.as_of, q.stale_reason,
+                first_in_group, q.symbol in self._flashing, age)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -311,7 +330,7 @@ class QuoteTable(DataTable[Text]):
             "last": Text(fmt.price(q.last), style=last_style, justify="right"),
             "chg": Text(fmt.change(q.change), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
-            "spark": Text(sparkline(q.series, 8), style=direction),
+            "spark": Text(sparkline(q.spark or q.series, 8), style=direction),
             "range": Text(range_bar(q.range_pos, 7), style=styles.muted),
             "age": self._age_cell(q, styles),
         }

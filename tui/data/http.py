@@ -3,14 +3,29 @@
 httpx's read timeout bounds each socket read, not the whole response, so a server that drips one
 byte a second would hold a request for ever; every request here runs under an overall deadline
 and stops reading once the body passes a size cap.
+
+The cap applies to the *decoded* body with memory that stays about the cap: httpx's own decoders
+inflate a whole network chunk at once (64 KB of a gzip bomb becomes ~64 MB before anyone can
+count it), so the raw bytes are read and inflated here with ``zlib`` in bounded pieces. Only
+``gzip`` and ``deflate`` are asked for and anything else is refused as unparseable.
+
+A request that fails on a *reused* keep-alive connection before any answer arrived (the server
+closed it while idle, or an earlier response whose ``Content-Length`` lied short left stray bytes
+on it) is sent again on another connection, within the same deadline: GET is idempotent, and
+otherwise one bad answer would fail an unrelated request after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
-from collections.abc import Mapping
+import socket
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +42,11 @@ USER_AGENT = (
 DEFAULT_DEADLINE = 10.0
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_PER_HOST = 8
+# The only content codings decoded here; servers must not send others (RFC 9110 §12.5.3).
+ACCEPT_ENCODING = "gzip, deflate"
+_PIECE = 64 * 1024  # most decoded bytes produced by one inflate step
+_MAX_CODINGS = 2  # "gzip, gzip" at most: more layers are an attack, not a server
+MAX_KEEPALIVE = 16  # idle connections the client keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +89,35 @@ def make_client(
             "User-Agent": USER_AGENT,
             "Accept": "application/json, application/xml;q=0.9, */*;q=0.8",
             "Accept-Language": "en-US,en;q=0.9",
+            "Accept-Encoding": ACCEPT_ENCODING,
         },
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=16),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=MAX_KEEPALIVE
+        ),
         follow_redirects=True,
         transport=transport,
     )
+
+
+class _Attempt:
+    """httpcore's ``trace`` hook for one attempt: did it open a connection, was it answered."""
+
+    def __init__(self) -> None:
+        self.connected = False  # a new TCP connection was opened for this request
+        self.sent = False  # the request went out on some connection
+        self.answered = False  # response headers arrived
+
+    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+        if name.startswith("connection.connect_"):
+            self.connected = True
+        elif name.startswith(("http11.send_request_headers", "http2.send_request_headers")):
+            self.sent = True
+
+    @property
+    def stale_connection(self) -> bool:
+        """Failed unanswered on a pooled connection: worth another try on another one."""
+        return self.sent and not self.connected and not self.answered
 
 
 @dataclass
@@ -107,7 +150,7 @@ class Fetcher:
             self.requests += 1
             try:
                 async with asyncio.timeout(self.deadline):
-                    return await self._read(url, params, headers)
+                    return await self._read_retrying(url, params, headers)
             except TimeoutError as exc:
                 raise FetchError(
                     ErrorKind.TIMEOUT, f"no complete answer within {self.deadline:g}s"
@@ -120,11 +163,46 @@ class Fetcher:
                 raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
             except httpx.TooManyRedirects as exc:
                 raise FetchError(ErrorKind.HTTP, f"too many redirects: {exc}") from exc
+            except zlib.error as exc:
+                raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+                # Whatever else httpx raises for a hostile answer is still a typed failure.
+                raise FetchError(ErrorKind.NETWORK, f"{type(exc).__name__}: {exc}") from exc
 
-    async def _read(
+    async def _read_retrying(
         self, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None
     ) -> HttpResponse:
-        async with self.client.stream("GET", url, params=params, headers=headers) as resp:
+        """``_read``, tried again when a pooled connection failed before any answer.
+
+        Each such failure closes that connection, so this ends: at worst every pooled connection
+        was poisoned (one garbage-leaving answer each) and the last try is on a new connection.
+        A reset is tried again only once, so a server resetting everything is not hammered.
+        """
+        garbled = reset = 0
+        while True:
+            attempt = _Attempt()
+            try:
+                return await self._read(url, params, headers, attempt)
+            except httpx.RemoteProtocolError:
+                if not attempt.stale_connection or garbled >= MAX_KEEPALIVE:
+                    raise
+                garbled += 1
+            except (httpx.ReadError, httpx.WriteError):
+                if not attempt.stale_connection or reset:
+                    raise
+                reset += 1
+
+    async def _read(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        attempt: _Attempt,
+    ) -> HttpResponse:
+        async with self.client.stream(
+            "GET", url, params=params, headers=headers, extensions={"trace": attempt}
+        ) as resp:
+            attempt.answered = True
             declared = resp.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise FetchError(
@@ -132,41 +210,179 @@ class Fetcher:
                     f"response declares {int(declared)} bytes (cap {self.max_bytes})",
                     status=resp.status_code,
                 )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FetchError(
-                        ErrorKind.TOO_LARGE,
-                        f"response exceeded {self.max_bytes} bytes",
-                        status=resp.status_code,
-                    )
-                chunks.append(chunk)
+            if resp.is_stream_consumed:
+                # An in-memory transport (tests) hands over a body httpx already read and decoded.
+                body = resp.content
+                if len(body) > self.max_bytes:
+                    raise self._too_large(resp)
+            else:
+                body = await self._read_body(resp)
             return HttpResponse(
                 url=str(resp.url),
                 status=resp.status_code,
                 headers=dict(resp.headers),
-                body=b"".join(chunks),
+                body=body,
             )
+
+    async def _read_body(self, resp: httpx.Response) -> bytes:
+        """The decoded body, refusing more than ``max_bytes`` raw or decoded bytes."""
+        decoders = _decoders(resp.headers.get("content-encoding"))
+        body = bytearray()
+        raw = 0
+        async for chunk in resp.aiter_raw():
+            raw += len(chunk)
+            if raw > self.max_bytes:
+                raise self._too_large(resp)
+            for piece in _feed(decoders, chunk):
+                if len(body) + len(piece) > self.max_bytes:
+                    raise self._too_large(resp)
+                body += piece
+        if raw:  # an empty body needs no decoding, whatever its headers say
+            for piece in _finish(decoders):
+                if len(body) + len(piece) > self.max_bytes:
+                    raise self._too_large(resp)
+                body += piece
+        return bytes(body)
+
+    def _too_large(self, resp: httpx.Response) -> FetchError:
+        return FetchError(
+            ErrorKind.TOO_LARGE,
+            f"response exceeded {self.max_bytes} bytes",
+            status=resp.status_code,
+        )
+
+
+# --- content decoding -----------------------------------------------------------------------
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding that never produces more than ``_PIECE`` bytes a step."""
+
+    def __init__(self, coding: str) -> None:
+        self._gzip = coding in ("gzip", "x-gzip")
+        # "deflate" is meant to be zlib-wrapped, but some servers send a raw deflate stream.
+        self._sniff = not self._gzip
+        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        pending = data
+        while not self._obj.eof:
+            try:
+                out = self._obj.decompress(pending, _PIECE)
+            except zlib.error:
+                if not self._sniff:
+                    raise
+                self._sniff = False
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                out = self._obj.decompress(pending, _PIECE)
+            self._sniff = False
+            if out:
+                yield out
+            pending = self._obj.unconsumed_tail
+            # A full piece may leave output pending inside zlib even with no input left.
+            if not pending and len(out) < _PIECE:
+                return
+        # Bytes after the end of the stream are ignored, as browsers do.
+
+    def finish(self) -> Iterator[bytes]:
+        yield from self.feed(b"")
+        if not self._obj.eof:
+            raise FetchError(ErrorKind.PARSE, "compressed body ended early")
+
+
+def _decoders(header: str | None) -> list[_Inflater]:
+    """Decoders in the order to apply them (the reverse of the order the server encoded in)."""
+    codings = [c.strip().lower() for c in (header or "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
+    if unknown:
+        raise FetchError(ErrorKind.PARSE, f"unsupported content encoding {unknown[0]!r}")
+    if len(codings) > _MAX_CODINGS:
+        raise FetchError(ErrorKind.PARSE, f"{len(codings)} layers of content encoding")
+    return [_Inflater(c) for c in reversed(codings)]
+
+
+def _feed(decoders: Sequence[_Inflater], data: bytes) -> Iterator[bytes]:
+    if not decoders:
+        if data:
+            yield data
+        return
+    for piece in decoders[0].feed(data):
+        yield from _feed(decoders[1:], piece)
+
+
+def _finish(decoders: Sequence[_Inflater]) -> Iterator[bytes]:
+    if not decoders:
+        return
+    for piece in decoders[0].finish():
+        yield from _feed(decoders[1:], piece)
+    yield from _finish(decoders[1:])
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it, through exception groups (bounded: chains can be cycles)."""
+    queue: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while queue and len(seen) < 32:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            queue.extend(current.exceptions)
+        for nxt in (current.__cause__, current.__context__):
+            if nxt is not None:
+                queue.append(nxt)
 
 
 def _describe_transport(exc: httpx.TransportError) -> str:
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return "DNS lookup failed"
+        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
+            return "connection refused"
+        if isinstance(cause, OSError) and cause.errno in (errno.ECONNRESET, errno.EPIPE):
+            return "connection reset"
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "temporary failure in name resolution" in lowered
+    ):
         return "DNS lookup failed"
     if "connection refused" in lowered:
         return "connection refused"
     if "reset" in lowered:
         return "connection reset"
+    if "without sending complete message body" in lowered:
+        return "connection closed before the whole body arrived"
     return f"{type(exc).__name__}: {text}"
 
 
+def _server_date(headers: Mapping[str, str]) -> datetime | None:
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def status_error(resp: HttpResponse, detail: str | None = None) -> FetchError:
-    """Map a non-2xx response to a typed error, keeping ``Retry-After`` when the server sent one."""
+    """Map a non-2xx response to a typed error, keeping ``Retry-After`` when the server sent one.
+
+    An HTTP-date ``Retry-After`` is measured from the response's own ``Date`` when it has one,
+    so a client or server clock that is off does not shorten or stretch the wait.
+    """
     status = resp.status
-    retry_after = parse_retry_after(resp.headers.get("retry-after"))
+    retry_after = parse_retry_after(resp.headers.get("retry-after"), _server_date(resp.headers))
     text = detail or resp.snippet() or "no body"
     if status in (429, 418):
         kind = ErrorKind.RATE_LIMITED

@@ -13,6 +13,7 @@ from datetime import datetime
 import polars as pl
 
 from tui.data.instruments import Instrument
+from tui.data.lazy import list_cells
 from tui.data.markets import MARKETS
 from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
 from tui.data.snapshot import PaneSnapshot, Quote, StaleReason
@@ -88,9 +89,9 @@ def compute_moves(
     age = (now_lit - pl.col("as_of")).dt.total_microseconds() / 1_000_000
 
     frame = (
-        instruments.join(selected, on=["pane", "symbol"], how="left")
-        .join(opens, on="market", how="left")
-        .join(ages, on="source", how="left")
+        instruments.join(selected, on=["pane", "symbol"], how="left", maintain_order="left")
+        .join(opens, on="market", how="left", maintain_order="left")
+        .join(ages, on="source", how="left", maintain_order="left")
         .with_columns(
             change=last - prev,
             change_pct=pl.when(prev != 0).then((last - prev) / prev * 100.0),
@@ -117,7 +118,6 @@ def compute_moves(
             .then(pl.col("name"))
             .otherwise(pl.col("display_name")),
         )
-        .sort("order")
     )
     return frame.select(
         "pane",
@@ -141,34 +141,49 @@ def compute_moves(
     )
 
 
+SCALARS: tuple[str, ...] = (
+    "pane",
+    "group",
+    "symbol",
+    "name",
+    "source",
+    "currency",
+    "last",
+    "prev_close",
+    "change",
+    "change_pct",
+    "day_high",
+    "day_low",
+    "range_pos",
+    "as_of",
+    "stale_reason",
+)
+
+
 def pane_snapshots(
     moves: pl.DataFrame, groups: Mapping[str, Sequence[str]]
 ) -> tuple[PaneSnapshot, ...]:
-    """Freeze the moves frame into per-pane immutable snapshots (the only per-row step)."""
+    """Freeze the moves frame into per-pane immutable snapshots.
+
+    Scalars become Python values row by row (the only per-row step); the series stay in the
+    frame and are read through lazy views, so a snapshot costs the same with 390 bars or none.
+    """
     by_pane: dict[str, list[Quote]] = {pane: [] for pane in groups}
-    for row in moves.iter_rows(named=True):
-        reason = row["stale_reason"]
-        by_pane.setdefault(row["pane"], []).append(
-            Quote(
-                pane=row["pane"],
-                group=row["group"],
-                symbol=row["symbol"],
-                name=row["name"],
-                source=row["source"],
-                currency=row["currency"],
-                last=row["last"],
-                prev_close=row["prev_close"],
-                change=row["change"],
-                change_pct=row["change_pct"],
-                day_high=row["day_high"],
-                day_low=row["day_low"],
-                range_pos=row["range_pos"],
-                as_of=row["as_of"],
-                stale_reason=StaleReason(reason) if reason else None,
-                series=tuple(row["series"] or ()),
-                series_time=tuple(row["series_time"] or ()),
-            )
-        )
+    series = list_cells(moves.get_column("series"))
+    series_time = list_cells(moves.get_column("series_time"))
+    reasons: dict[str | None, StaleReason | None] = {r.value: r for r in StaleReason}
+    reasons[None] = None
+    # Positional construction (faster): the scalar columns are in Quote's field order.
+    columns = [moves.get_column(name).to_list() for name in SCALARS]
+    for i, row in enumerate(zip(*columns, strict=True)):
+        (pane, group, symbol, name, source, currency, last, prev, change, pct, high, low, pos,
+         as_of, reason) = row  # fmt: skip
+        quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
+                      high, low, pos, as_of, reasons[reason], series[i],
+                      series_time[i])  # fmt: skip
+        if pane not in by_pane:
+            by_pane[pane] = []
+        by_pane[pane].append(quote)
     return tuple(
         PaneSnapshot(name=pane, groups=tuple(groups.get(pane, ())), quotes=tuple(quotes))
         for pane, quotes in by_pane.items()
@@ -184,11 +199,18 @@ def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFram
     """
     if candidates.is_empty():
         return pl.DataFrame(schema=SELECTED_SCHEMA)
-    joined = chains.join(candidates, on=["symbol", "source"], how="inner")
+    # Decide on the narrow key columns, then gather the chosen rows once: sorting and joining
+    # the list columns of every candidate would copy every series several times.
+    keys = candidates.select("symbol", "source", "failing", "as_of").with_row_index("row")
+    joined = chains.join(keys, on=["symbol", "source"], how="inner")
     epoch = pl.col("as_of").dt.epoch("us").cast(pl.Float64)
     key = pl.when(pl.col("failing")).then(-epoch).otherwise(pl.col("rank").cast(pl.Float64))
-    return (
+    chosen = (
         joined.sort([pl.col("failing"), key])
         .unique(subset=["pane", "symbol"], keep="first", maintain_order=True)
-        .select(list(SELECTED_SCHEMA))
+        .select("pane", "row", "failing")
     )
+    rows = candidates.select(list(QUOTE_SCHEMA))[chosen.get_column("row")]
+    return rows.with_columns(
+        pane=chosen.get_column("pane"), failing=chosen.get_column("failing")
+    ).select(list(SELECTED_SCHEMA))

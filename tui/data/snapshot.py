@@ -6,11 +6,14 @@ the one it is showing and touch only the cells that changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from tui.data.errors import SourceError
+
+SPARK_POINTS = 32
 
 
 class StaleReason(StrEnum):
@@ -61,8 +64,21 @@ class Quote:
     range_pos: float | None  # 0 at the day's low, 1 at its high
     as_of: datetime | None
     stale_reason: StaleReason | None
-    series: tuple[float, ...] = ()
-    series_time: tuple[datetime, ...] = ()
+    # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
+    series: Sequence[float] = ()
+    series_time: Sequence[datetime] = ()
+
+    @property
+    def spark(self) -> tuple[float, ...]:
+        """The series thinned to at most SPARK_POINTS evenly spaced points, ending at the last.
+
+        Computed on demand: only rows being drawn need it, never all 10,000 of a snapshot.
+        """
+        values = self.series
+        size = len(values)
+        if size <= SPARK_POINTS:
+            return tuple(values)
+        return tuple(values[(k + 1) * size // SPARK_POINTS - 1] for k in range(SPARK_POINTS))
 
     @property
     def stale(self) -> bool:

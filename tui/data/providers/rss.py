@@ -105,12 +105,13 @@ def html_to_text(fragment: str) -> str:
 
 
 def _get(obj: Any, key: str) -> Any:
-    """``obj[key]`` for feedparser's dicts, ``None`` for anything else (its output is untyped)."""
+    """``obj[key]`` for feedparser's dicts, ``None`` for anything else (its output is untyped).
+
+    ``dict.get`` skips FeedParserDict's key aliasing, which maps a missing ``updated_parsed``
+    to ``published_parsed`` with a DeprecationWarning and can raise on odd shapes.
+    """
     if isinstance(obj, dict):
-        try:
-            return obj.get(key)
-        except Exception:  # FeedParserDict's key aliasing can raise on odd shapes
-            return None
+        return dict.get(obj, key)
     return None
 
 
