@@ -183,6 +183,10 @@ class FaultServer:
         self.requests: deque[RequestRecord] = deque(maxlen=max_records)
         self.request_count = 0
         self.faults_served = 0
+        self.latency = 0.0  # seconds added before every answer (the poll benchmark uses 0.1)
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most requests being answered at once: per-host concurrency
+        self.connections = 0  # connections accepted
         self.port = 0
         self._faults: dict[str, FaultSpec] = {}
         self._lock = threading.Lock()
@@ -336,6 +340,7 @@ class FaultServer:
         self._handlers.add(task)
         self._writers.add(writer)
         serial = next(self._serial)
+        self.connections += 1
         try:
             while True:
                 try:
@@ -372,7 +377,14 @@ class FaultServer:
                         connection=serial,
                     )
                 )
-                keep = await self._respond(reader, writer, path, query, spec)
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                try:
+                    if self.latency:
+                        await asyncio.sleep(self.latency)
+                    keep = await self._respond(reader, writer, path, query, spec)
+                finally:
+                    self.in_flight -= 1
                 if not keep or headers.get("connection", "").lower() == "close":
                     return
         except (ConnectionError, OSError):

@@ -168,7 +168,8 @@ async def test_coinbase_fetch_requests_and_unknown_product() -> None:
     assert row["last"] == 91234.57
     assert row["prev_close"] == 90512.01
     assert row["currency"] == "USD"
-    assert len(row["series"]) == 288
+    assert len(row["series"]) == 289  # 288 candles of the last 24 h + the live ticker price
+    assert row["series"][-1] == 91234.57
     [error] = result.errors
     assert (error.symbol, error.source, error.kind, error.status) == (
         "BNB-USD",
@@ -373,7 +374,7 @@ async def test_binance_fetch_uses_one_batch_request() -> None:
     rows = {r["symbol"]: r for r in result.frame.iter_rows(named=True)}
     assert rows["BTC-USD"]["last"] == 91230.01
     assert rows["BTC-USD"]["currency"] == "USDT"
-    assert len(rows["BTC-USD"]["series"]) == 288
+    assert len(rows["BTC-USD"]["series"]) == 289  # 288 klines + the live last price
     assert rows["BTC-USD"]["series"][-1] == 91230.01
     assert rows["ETH-USD"]["prev_close"] == 3088.9
     assert rows["ETH-USD"]["series"] == []
@@ -687,3 +688,25 @@ async def test_goldapi_rate_limit_everywhere_is_source_wide() -> None:
     assert info.value.kind is ErrorKind.RATE_LIMITED
     assert info.value.retry_after == 90.0
     assert info.value.source == "goldapi"
+
+
+async def test_coinbase_asks_for_candles_once_per_bar() -> None:
+    """Coinbase allows ~10 public requests a second: candles are fetched once per 5-min bar."""
+    seen: list[httpx.Request] = []
+    async with mock_fetcher(coinbase_handler(seen)) as fetcher:
+        provider = CoinbaseProvider(fetcher)
+        first = await provider.fetch(["BTC-USD"])
+        second = await provider.fetch(["BTC-USD"])  # same ticker time: same bar
+    paths = [r.url.path for r in seen]
+    assert paths.count("/products/BTC-USD/candles") == 1
+    assert paths.count("/products/BTC-USD/ticker") == 2
+    assert first.frame["series"].to_list() == second.frame["series"].to_list()
+
+
+async def test_binance_asks_for_klines_once_per_bar() -> None:
+    seen: list[httpx.Request] = []
+    async with mock_fetcher(binance_handler(seen)) as fetcher:
+        provider = BinanceProvider(fetcher)
+        await provider.fetch(["BTC-USD"])
+        await provider.fetch(["BTC-USD"])
+    assert [r.url.path for r in seen].count("/api/v3/klines") == 1

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import partial
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
-import httpx
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
-from textual.content import Content
 from textual.screen import Screen
 
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.engine import Engine
 from tui.data.factory import build_engine
-from tui.data.http import make_client
 from tui.data.snapshot import MarketSnapshot
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    import httpx
+    from textual.command import Provider
 
 THEMES: tuple[str, ...] = (
     "textual-dark",
@@ -34,55 +33,18 @@ THEMES: tuple[str, ...] = (
 )
 
 
-class InstrumentCommands(Provider):
-    """Every instrument on screen in the command palette, opening its detail view.
+def _instrument_commands() -> type[Provider]:
+    """Loaded when the palette first opens: textual.command is off the start-up path."""
+    from tui.commands import InstrumentCommands
 
-    Names come from the network (Yahoo's ``shortName``), so they are shown as plain
-    ``Content`` and never parsed as markup: Textual renders system-command titles with
-    ``Content.from_markup``, where a name holding ``[/]`` raised ``MarkupError`` and killed the
-    app, and ``[bold]`` or ``[@click=…]`` would have been interpreted.
-    """
-
-    def _instruments(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.app
-        if not isinstance(app, MarketmonApp) or app.snapshot is None:
-            return []
-        return [
-            (
-                f"{quote.name} ({quote.symbol})",
-                f"Open the detail view · {quote.pane}",
-                partial(app.post_message, OpenDetail(quote.pane, quote.symbol)),
-            )
-            for quote in app.snapshot.quotes
-        ]
-
-    async def discover(self) -> Hits:
-        for title, help_text, command in self._instruments():
-            yield DiscoveryHit(Content(title), command, text=title, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, command in self._instruments():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, _highlight(matcher, title), command, text=title, help=help_text)
-
-
-def _highlight(matcher: Matcher, candidate: str) -> Content:
-    """``Matcher.highlight`` without the markup parsing: the candidate stays literal text."""
-    content = Content(candidate)
-    _score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
-    for offset in offsets:
-        if not candidate[offset].isspace():
-            content = content.stylize(matcher.match_style, offset, offset + 1)
-    return content
+    return InstrumentCommands
 
 
 class MarketmonApp(App[None]):
     """marketmon's TUI. Build it with :func:`create_app` (shared by the CLI and the tests)."""
 
     TITLE = "marketmon"
-    COMMANDS = App.COMMANDS | {InstrumentCommands}
+    COMMANDS = App.COMMANDS | {_instrument_commands}
     CSS_PATH = ["app.tcss", "screens/screens.tcss"]  # noqa: RUF012 (Textual's own type)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -132,6 +94,8 @@ class MarketmonApp(App[None]):
 
     def on_mount(self) -> None:
         if self._owns_client:
+            from tui.data.http import make_client  # httpx loads only for live data
+
             self._client = make_client(read_timeout=self.config.general.timeout)
         self.engine = build_engine(
             self.config,

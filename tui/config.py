@@ -52,7 +52,7 @@ class GeneralConfig:
     refresh: float = 30.0
     timeout: float = 10.0  # overall deadline for one request, seconds
     max_response_bytes: int = 4 * 1024 * 1024
-    per_host: int = 8  # concurrent requests per host
+    per_host: int = 10  # concurrent requests per host
     backoff_cap: float = 120.0
 
 
@@ -257,7 +257,7 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         refresh=check.number(gen, "general.refresh", 30.0, 1.0),
         timeout=check.number(gen, "general.timeout", 10.0, 0.5),
         max_response_bytes=check.integer(gen, "general.max_response_bytes", 4 * 1024 * 1024, 1024),
-        per_host=check.integer(gen, "general.per_host", 8, 1),
+        per_host=check.integer(gen, "general.per_host", 10, 1),
         backoff_cap=check.number(gen, "general.backoff_cap", 120.0, 1.0),
     )
 

@@ -9,10 +9,10 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
 
 from tui import format as fmt
 from tui.data.snapshot import Headline
+from widgets.live_table import LiveTable
 from widgets.theme_styles import CellStyles, cell_styles
 
 
@@ -26,7 +26,7 @@ class _Keyed(Text):
     row_key: str = ""
 
 
-class NewsTable(DataTable[Text]):
+class NewsTable(LiveTable):
     """Headlines with their age, source and the instruments they name."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

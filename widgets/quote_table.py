@@ -18,11 +18,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Resize
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from tui import format as fmt
 from tui.data.snapshot import Quote, StaleReason
+from widgets.live_table import LiveTable
 from widgets.spark import range_bar, sparkline
 from widgets.theme_styles import CellStyles, cell_styles
 
@@ -78,7 +78,7 @@ class KeyedText(Text):
     row_key: str = ""
 
 
-class QuoteTable(DataTable[Text]):
+class QuoteTable(LiveTable):
     """Quotes of one pane, updated cell by cell."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -18,7 +18,7 @@ from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import SourceHealth, SourceStatus
 from tui.format import age, age_between
 
-TICK_SECONDS = 5.0
+TICK_SECONDS = 15.0  # ages to the nearest 15 s are enough, and cost a line each
 SEPARATOR = " │ "
 
 STATE_WORDS: dict[SourceHealth, str] = {

@@ -71,7 +71,7 @@ class HeadlineTape(Widget):
         now: Callable[[], datetime],
         *,
         step_mode: bool = False,
-        speed: float = 4.0,
+        speed: float = 3.0,
         animate: bool = True,
         name: str | None = None,
         id: str | None = None,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import random
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
-from tui.data.http import Fetcher
 from tui.data.instruments import PANES
-from tui.data.providers import PROVIDERS, QuoteProvider
+from tui.data.providers.base import QuoteProvider
+
+if TYPE_CHECKING:
+    import httpx
 
 DEMO = "demo"
 
@@ -37,10 +38,13 @@ def build_engine(
 
         providers = {DEMO: DemoQuoteProvider(clock, seed=seed, scenario=scenario)}
         chains = dict.fromkeys(PANES, (DEMO,))
-        intervals = {DEMO: min(config.general.refresh, 5.0), HEADLINES: 30.0}
+        # The simulated market polls like a live source would: on the configured refresh.
+        intervals = {DEMO: config.general.refresh, HEADLINES: config.headlines.interval}
         max_age = {DEMO: DemoQuoteProvider.default_max_age}
         headlines = DemoHeadlines(clock, seed=seed, scenario=scenario)
     else:
+        from tui.data.http import Fetcher  # httpx and the live providers load only here
+        from tui.data.providers.registry import PROVIDERS
         from tui.data.providers.rss import RssHeadlines
 
         if client is None:

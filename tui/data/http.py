@@ -41,7 +41,7 @@ USER_AGENT = (
 )
 DEFAULT_DEADLINE = 10.0
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
-DEFAULT_PER_HOST = 8
+DEFAULT_PER_HOST = 10
 # The only content codings decoded here; servers must not send others (RFC 9110 §12.5.3).
 ACCEPT_ENCODING = "gzip, deflate"
 _PIECE = 64 * 1024  # most decoded bytes produced by one inflate step

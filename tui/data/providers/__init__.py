@@ -1,23 +1,5 @@
-"""Quote providers by config name."""
+"""One module per data source; ``registry.PROVIDERS`` maps config names to classes.
 
-from __future__ import annotations
-
-from tui.data.providers.base import QuoteProvider
-from tui.data.providers.binance import BinanceProvider
-from tui.data.providers.coinbase import CoinbaseProvider
-from tui.data.providers.coingecko import CoinGeckoProvider
-from tui.data.providers.goldapi import GoldApiProvider
-from tui.data.providers.yahoo import YahooChartProvider
-
-PROVIDERS: dict[str, type[QuoteProvider]] = {
-    cls.name: cls
-    for cls in (
-        YahooChartProvider,
-        CoinbaseProvider,
-        BinanceProvider,
-        CoinGeckoProvider,
-        GoldApiProvider,
-    )
-}
-
-__all__ = ["PROVIDERS", "QuoteProvider"]
+Kept empty so that importing a single provider (the demo's base class) does not load httpx
+and every live provider onto the start-up path.
+"""

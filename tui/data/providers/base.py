@@ -11,13 +11,55 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 
 from tui.data.errors import ErrorKind, FetchError, SourceError
-from tui.data.http import Fetcher
 from tui.data.schema import QuoteRow, quotes_frame
+
+if TYPE_CHECKING:
+    from tui.data.http import Fetcher  # httpx loads only when a live provider is built
+
+Point = tuple[datetime, float]
+
+
+class SeriesCache:
+    """Intraday series by symbol, kept until the price time enters a new bar.
+
+    Exchanges' candles only change once a bar (5 minutes), so asking for them on every poll
+    triples the requests for nothing; the quote's own (time, price) is appended instead, so
+    the sparkline still ends at the live price.
+    """
+
+    def __init__(self, bar_seconds: int) -> None:
+        self.bar_seconds = bar_seconds
+        self._items: dict[str, tuple[int, list[Point]]] = {}
+
+    def _bar(self, when: datetime) -> int:
+        return int(when.timestamp()) // self.bar_seconds
+
+    def has(self, symbol: str) -> bool:
+        return symbol in self._items
+
+    def get(self, symbol: str, as_of: datetime) -> list[Point] | None:
+        """The cached series while ``as_of`` is still in the bar it was fetched in."""
+        entry = self._items.get(symbol)
+        if entry is None or entry[0] != self._bar(as_of):
+            return None
+        return entry[1]
+
+    def put(self, symbol: str, as_of: datetime, points: list[Point]) -> None:
+        if points:
+            self._items[symbol] = (self._bar(as_of), points)
+
+    @staticmethod
+    def with_live(points: list[Point], as_of: datetime, last: float) -> list[Point]:
+        """``points`` ending at the live price (appended when newer than the last bar)."""
+        if points and points[-1][0] < as_of:
+            return [*points, (as_of, last)]
+        return points
 
 
 @dataclass(frozen=True, slots=True)

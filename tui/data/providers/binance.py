@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from tui.data.errors import ErrorKind, FetchError
-from tui.data.http import HttpResponse, status_error
-from tui.data.providers.base import ProviderResult, QuoteProvider, gather_per_symbol
+from tui.data.http import Fetcher, HttpResponse, status_error
+from tui.data.providers.base import ProviderResult, QuoteProvider, SeriesCache, gather_per_symbol
 from tui.data.sanitize import sanitize_text
 from tui.data.schema import QuoteRow, finite, from_epoch
 
@@ -27,6 +27,7 @@ QUOTE_ALIASES = {"USD": "USDT"}
 INVALID_SYMBOL = -1121
 KLINE_INTERVAL = "5m"
 KLINE_LIMIT = 288  # 288 x 5 min = the last 24 h
+KLINE_SECONDS = 300
 
 
 def binance_pair(symbol: str) -> tuple[str, str] | None:
@@ -43,6 +44,10 @@ class BinanceProvider(QuoteProvider):
     name = "binance"
     default_base_url = "https://data-api.binance.vision"
     default_max_age = 120.0  # a live exchange: a two-minute-old price means something is wrong
+
+    def __init__(self, fetcher: Fetcher, base_url: str | None = None) -> None:
+        super().__init__(fetcher, base_url)
+        self.klines = SeriesCache(KLINE_SECONDS)  # klines change once a bar: fetch them once
 
     def supports(self, symbol: str) -> bool:
         return binance_pair(symbol) is not None
@@ -79,9 +84,13 @@ class BinanceProvider(QuoteProvider):
                 if entry is None:
                     raise FetchError(ErrorKind.NO_DATA, f"{market} missing from 24hr answer")
             row = parse_ticker_24hr(entry, symbol, currency, self.name)
-            points = await self._series(market, throttled)
-            row.series_time = [t for t, _ in points]
-            row.series = [p for _, p in points]
+            points = self.klines.get(symbol, row.as_of)
+            if points is None:
+                points = await self._series(market, throttled)
+                self.klines.put(symbol, row.as_of, points)
+            live = SeriesCache.with_live(points, row.as_of, row.last)
+            row.series_time = [t for t, _ in live]
+            row.series = [p for _, p in live]
             return row
 
         result = await gather_per_symbol(self.name, symbols, fetch_one)

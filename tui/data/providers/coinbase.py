@@ -1,8 +1,9 @@
-"""Coinbase Exchange public market data: three requests per product.
+"""Coinbase Exchange public market data: two requests per product, three once a bar.
 
 The ticker has the last trade but no 24 h open, so ``/stats`` supplies the rolling 24 h
 open/high/low (the open stands in for a previous close: crypto has no session). ``/candles``
-only feeds the sparkline, so its failure costs the series, never the quote.
+only feeds the sparkline, so its failure costs the series, never the quote; it is asked for
+once per 5-minute bar (Coinbase allows about 10 public requests a second).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from tui.data.errors import ErrorKind, FetchError
-from tui.data.http import HttpResponse, status_error
-from tui.data.providers.base import ProviderResult, QuoteProvider, gather_per_symbol
+from tui.data.http import Fetcher, HttpResponse, status_error
+from tui.data.providers.base import ProviderResult, QuoteProvider, SeriesCache, gather_per_symbol
 from tui.data.sanitize import sanitize_text
 from tui.data.schema import QuoteRow, finite, from_epoch, parse_iso_time
 
@@ -57,6 +58,10 @@ class CoinbaseProvider(QuoteProvider):
     default_base_url = "https://api.exchange.coinbase.com"
     default_max_age = 120.0  # a live exchange: a two-minute-old price means something is wrong
 
+    def __init__(self, fetcher: Fetcher, base_url: str | None = None) -> None:
+        super().__init__(fetcher, base_url)
+        self.candles = SeriesCache(CANDLE_GRANULARITY)
+
     def supports(self, symbol: str) -> bool:
         return product_id(symbol) is not None
 
@@ -68,13 +73,12 @@ class CoinbaseProvider(QuoteProvider):
         if product is None:
             raise FetchError(ErrorKind.UNSUPPORTED, f"not a Coinbase product id: {symbol!r}")
         base = f"{self.base_url}/products/{quote(product, safe='')}"
-        answers: tuple[Any, Any, Any] = await asyncio.gather(
-            self._get_json(f"{base}/ticker"),
-            self._get_json(f"{base}/stats"),
-            self._get_json(f"{base}/candles", {"granularity": str(CANDLE_GRANULARITY)}),
-            return_exceptions=True,
-        )
-        ticker, stats, candles = answers
+        first_time = not self.candles.has(symbol)  # then all three go out at once
+        calls = [self._get_json(f"{base}/ticker"), self._get_json(f"{base}/stats")]
+        if first_time:
+            calls.append(self._candles(base))
+        answers: list[Any] = await asyncio.gather(*calls, return_exceptions=True)
+        ticker, stats = answers[0], answers[1]
         # Ticker and stats make the quote, so their failures are the symbol's failure.
         if isinstance(ticker, BaseException):
             raise ticker
@@ -82,15 +86,28 @@ class CoinbaseProvider(QuoteProvider):
             raise stats
         last, as_of = parse_ticker(ticker)
         day = parse_stats(stats)
-        series: list[Candle] = []
-        if isinstance(candles, asyncio.CancelledError):
-            raise candles
-        if not isinstance(candles, BaseException):
-            try:
-                series = recent_candles(parse_candles(candles), as_of)
-            except FetchError:
-                series = []
-        return build_quote(symbol, product, last, as_of, day, series, self.name)
+        points = self.candles.get(symbol, as_of)
+        if points is None:
+            candles = answers[2] if first_time else await self._candles(base)
+            if isinstance(candles, asyncio.CancelledError):
+                raise candles
+            fresh = [] if isinstance(candles, BaseException) else candles
+            points = [(c.time, c.close) for c in recent_candles(fresh, as_of)]
+            self.candles.put(symbol, as_of, points)
+        row = build_quote(symbol, product, last, as_of, day, [], self.name)
+        live = SeriesCache.with_live(points, as_of, last)
+        row.series_time = [t for t, _ in live]
+        row.series = [p for _, p in live]
+        return row
+
+    async def _candles(self, base: str) -> list[Candle] | BaseException:
+        """The sparkline's candles; a failure costs the series, never the quote."""
+        try:
+            return parse_candles(
+                await self._get_json(f"{base}/candles", {"granularity": str(CANDLE_GRANULARITY)})
+            )
+        except FetchError as exc:
+            return exc
 
     async def _get_json(self, url: str, params: Mapping[str, str] | None = None) -> Any:
         resp = await self.fetcher.get(url, params=params)
