@@ -85,6 +85,7 @@ class MarketmonApp(App[None]):
         self.main_screen = MainScreen(
             now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
         )
+        self.main_screen.on_ready = self._apply
         # Fewer, larger frames over a slow link.
         self.coalesce_seconds = 2.0 if low_bandwidth else 0.25
         self.theme = THEMES[0]
@@ -122,7 +123,9 @@ class MarketmonApp(App[None]):
         self._latest = snapshot
         if not self._apply_scheduled:
             self._apply_scheduled = True
-            if self.snapshot is None:  # the first prices go on screen at once
+            if self.snapshot is None or not self.snapshot.quote_count:
+                # Until prices are on screen, show each snapshot at once (the headlines may
+                # arrive first; the prices must not then wait for the coalescing delay).
                 self.call_later(self._apply)
             else:
                 self.set_timer(self.coalesce_seconds, self._apply)
@@ -133,8 +136,7 @@ class MarketmonApp(App[None]):
         if snapshot is None or self.paused:
             return
         if not self.main_screen.ready:
-            self._apply_scheduled = True
-            self.set_timer(0.05, self._apply)
+            self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
             return
         self.snapshot = snapshot
         self.applied += 1

@@ -63,6 +63,7 @@ class MainScreen(Screen[None]):
         self.layout_mode = Layout.WIDE
         self._names: dict[str, str] = {}
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
+        self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(
@@ -91,6 +92,8 @@ class MainScreen(Screen[None]):
         self._relayout(self.size.width, self.size.height)
         self.query_one("#table-indices", QuoteTable).focus()
         self.ready = True
+        if self.on_ready is not None:
+            self.on_ready()
 
     # --- data -------------------------------------------------------------------------------
 
