@@ -57,6 +57,26 @@ def market_open_frame(markets: Iterable[str | None], now: datetime) -> pl.DataFr
     )
 
 
+# The scalar columns of a move, in the field order of ``Quote``.
+SCALARS: tuple[str, ...] = (
+    "pane",
+    "group",
+    "symbol",
+    "name",
+    "source",
+    "currency",
+    "last",
+    "prev_close",
+    "change",
+    "change_pct",
+    "day_high",
+    "day_low",
+    "range_pos",
+    "as_of",
+    "stale_reason",
+)
+
+
 def compute_moves(
     selected: pl.DataFrame,
     instruments: pl.DataFrame,
@@ -119,45 +139,7 @@ def compute_moves(
             .otherwise(pl.col("display_name")),
         )
     )
-    return frame.select(
-        "pane",
-        "group",
-        "symbol",
-        "name",
-        "source",
-        "currency",
-        "last",
-        "prev_close",
-        "change",
-        "change_pct",
-        "day_high",
-        "day_low",
-        "range_pos",
-        "as_of",
-        "age_s",
-        "stale_reason",
-        "series",
-        "series_time",
-    )
-
-
-SCALARS: tuple[str, ...] = (
-    "pane",
-    "group",
-    "symbol",
-    "name",
-    "source",
-    "currency",
-    "last",
-    "prev_close",
-    "change",
-    "change_pct",
-    "day_high",
-    "day_low",
-    "range_pos",
-    "as_of",
-    "stale_reason",
-)
+    return frame.select(*SCALARS, "age_s", "series", "series_time")
 
 
 def pane_snapshots(
