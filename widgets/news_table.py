@@ -106,12 +106,6 @@ class NewsTable(LiveTable):
         self._shown.clear()
         self.update_headlines(items, now, self._names)
 
-    def headline_at_cursor(self) -> Headline | None:
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return self._items.get(str(row_key.value))
-
     def _title(self, headline: Headline, key: str) -> _Keyed:
         styles = self._styles or cell_styles(self.app)
         text = _Keyed(no_wrap=True, overflow="ellipsis")

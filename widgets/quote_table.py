@@ -133,11 +133,6 @@ class QuoteTable(LiveTable):
                     self._flashing[symbol] = 0.0
         return self._sync()
 
-    def refresh_times(self, now: datetime) -> int:
-        """Re-render age cells (called on a coarse timer; unchanged text is not written)."""
-        self.now = now
-        return self._sync()
-
     def set_sort(self, mode: SortMode) -> None:
         self.sort_mode = mode
         self._sync(force_sort=True)

@@ -8,7 +8,7 @@ for the open/closed states in the header. Exchange holidays are not modelled her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -73,22 +73,3 @@ MARKETS: dict[str, Market] = {
 
 # The markets named in the header, in the order a trader scans the globe.
 HEADER_MARKETS: tuple[str, ...] = ("NYSE", "LSE", "XETRA", "TSE", "KRX", "HKEX")
-
-
-def open_states(codes: list[str] | tuple[str, ...], when: datetime) -> dict[str, bool]:
-    """Open/closed for each known market code at ``when`` (unknown codes are left out)."""
-    return {code: MARKETS[code].is_open(when) for code in codes if code in MARKETS}
-
-
-def next_change(code: str, when: datetime, step_minutes: int = 5) -> datetime | None:
-    """Approximate time the market next opens or closes, scanning ahead up to 4 days."""
-    market = MARKETS.get(code)
-    if market is None or market.kind == "always":
-        return None
-    state = market.is_open(when)
-    probe = when.replace(second=0, microsecond=0)
-    for _ in range(4 * 24 * 60 // step_minutes):
-        probe += timedelta(minutes=step_minutes)
-        if market.is_open(probe) != state:
-            return probe
-    return None

@@ -125,13 +125,6 @@ class MainScreen(Screen[None]):
         )
         return touched
 
-    def refresh_times(self) -> None:
-        now = self.now()
-        for table in self.query(QuoteTable):
-            table.refresh_times(now)
-        if self.snapshot is not None:
-            self.query_one(NewsTable).update_headlines(self.snapshot.headlines, now, self._names)
-
     def set_paused(self, paused: bool) -> None:
         self.query_one(MarketHeader).paused = paused
         tape = self.query_one(HeadlineTape)
