@@ -20,6 +20,7 @@ from pathlib import Path
 from tests.bench.figures import Figure, fmt
 
 SUITES: dict[str, str] = {
+    "stack": "tests.bench.stack",
     "footprint": "tests.bench.footprint",
     "compute": "tests.bench.compute",
     "poll": "tests.bench.poll",

@@ -85,6 +85,18 @@ def to_json(snap: MarketSnapshot) -> str:
     return json.dumps(snapshot_record(snap), indent=2, ensure_ascii=False)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_TEXT_FIELDS = ("pane", "group", "symbol", "name", "source", "currency")
+
+
+def spreadsheet_safe(text: str | None) -> str | None:
+    """A provider's name such as ``=HYPERLINK(…)`` must stay text when the CSV is opened."""
+    if text and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
 def to_csv(snap: MarketSnapshot) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(QUOTE_FIELDS), lineterminator="\n")
@@ -93,5 +105,7 @@ def to_csv(snap: MarketSnapshot) -> str:
         if quote.has_data:
             row = quote_record(quote)
             row["stale"] = "true" if row["stale"] else "false"
+            for key in CSV_TEXT_FIELDS:
+                row[key] = spreadsheet_safe(row[key])
             writer.writerow(row)
     return buffer.getvalue()
