@@ -169,9 +169,9 @@ async def soak(
     gzip_bomb()  # built once up front, like every other allocation that is not a leak
     published: list[MarketSnapshot] = []
 
-    def publish(snap: MarketSnapshot) -> None:
+    def publish() -> None:
         result.published += 1
-        published[:] = [snap]
+        published[:] = [engine.snapshot()]
 
     with FaultServer(now=clock.now, max_records=2_000) as server:
         server.stamp = clock.monotonic

@@ -103,7 +103,7 @@ async def test_no_source_at_all_keeps_the_row_with_no_data() -> None:
 
 async def run_engine(engine: Engine, clock: VirtualClock, seconds: float) -> list[MarketSnapshot]:
     published: list[MarketSnapshot] = []
-    task = asyncio.create_task(engine.run(published.append))
+    task = asyncio.create_task(engine.run(lambda: published.append(engine.snapshot())))
     try:
         await clock.run_for(seconds)
     finally:

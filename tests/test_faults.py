@@ -165,7 +165,7 @@ async def running(engine: Engine, clock: IoClock) -> AsyncIterator[list[MarketSn
     """``engine.run`` in a task, with ``clock`` told how many loops to wait for."""
     published: list[MarketSnapshot] = []
     clock.loops = len(engine.states)
-    task = asyncio.create_task(engine.run(published.append))
+    task = asyncio.create_task(engine.run(lambda: published.append(engine.snapshot())))
     try:
         yield published
         assert not task.done(), "the engine stopped"

@@ -79,8 +79,8 @@ class MarketmonApp(App[None]):
         self.applied = 0  # snapshots applied (tests and benchmarks read it)
         self._client = client
         self._owns_client = client is None and not demo
-        self._latest: MarketSnapshot | None = None
         self._apply_scheduled = False
+        self._changed_since_apply = False
         self.engine: Engine | None = None
         self.main_screen = MainScreen(
             now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
@@ -107,7 +107,7 @@ class MarketmonApp(App[None]):
             scenario=self.scenario,
         )
         self.run_worker(
-            self.engine.run(self._publish), name="poller", exclusive=True, group="poller"
+            self.engine.run(self._changed), name="poller", exclusive=True, group="poller"
         )
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
@@ -118,26 +118,28 @@ class MarketmonApp(App[None]):
 
     # --- snapshots --------------------------------------------------------------------------
 
-    def _publish(self, snapshot: MarketSnapshot) -> None:
-        """Called by the engine after every answer; many calls make one screen update."""
-        self._latest = snapshot
+    def _changed(self) -> None:
+        """Called by the engine after every answer; many calls make one snapshot and one
+        screen update (the snapshot is taken when the update runs)."""
+        self._changed_since_apply = True
         if not self._apply_scheduled:
             self._apply_scheduled = True
             if self.snapshot is None or not self.snapshot.quote_count:
-                # Until prices are on screen, show each snapshot at once (the headlines may
-                # arrive first; the prices must not then wait for the coalescing delay).
+                # Until prices are on screen, update at once (the headlines may arrive first;
+                # the prices must not then wait for the coalescing delay).
                 self.call_later(self._apply)
             else:
                 self.set_timer(self.coalesce_seconds, self._apply)
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        snapshot = self._latest
-        if snapshot is None or self.paused:
+        if self.engine is None or self.paused or not self._changed_since_apply:
             return
         if not self.main_screen.ready:
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
             return
+        self._changed_since_apply = False
+        snapshot = self.engine.snapshot()
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
@@ -146,8 +148,8 @@ class MarketmonApp(App[None]):
 
     def _tick(self) -> None:
         """Ages and staleness move with the clock even when no source answers."""
-        if self.engine is not None and not self.paused:
-            self._publish(self.engine.snapshot())
+        if not self.paused:
+            self._changed()
 
     # --- actions ----------------------------------------------------------------------------
 

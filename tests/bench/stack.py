@@ -1,6 +1,6 @@
 """What the fixed stack costs before marketmon does anything: the budget behind two targets.
 
-The footprint targets are relative to Textual (first prices ≤ 1.5 × the floor app) or absolute
+The footprint targets are relative to Textual (first prices ≤ 1.5 times the floor app) or absolute
 (RSS ≤ 90 MB). The design card fixes polars for the moves, so polars is on the path to the
 first prices and in the resident set for the whole session. This suite measures, each in a
 fresh interpreter (the footprint's environment and bytecode cache, median of the runs):
@@ -12,7 +12,7 @@ fresh interpreter (the footprint's environment and bytecode cache, median of the
   its kernels are first used.
 
 Compare them with the floor's figures from the footprint suite: the headroom of the first-prices
-target is 0.5 × the floor's time, and that of the RSS target is 90 MB minus the floor's RSS.
+target is half the floor's time, and that of the RSS target is 90 MB minus the floor's RSS.
 """
 
 from __future__ import annotations

@@ -201,11 +201,15 @@ class Engine:
 
     # --- the live loops -------------------------------------------------------------------
 
-    async def run(self, publish: Callable[[MarketSnapshot], None]) -> None:
-        """Poll every source for ever, calling ``publish`` after each answer."""
-        loops = [self._quote_loop(src, publish) for src in self.states if src != HEADLINES]
+    async def run(self, changed: Callable[[], None]) -> None:
+        """Poll every source for ever, calling ``changed`` after each answer.
+
+        The caller takes a :meth:`snapshot` when it is ready to show one: answers that arrive
+        together (every source at start-up) then cost one snapshot, not one each.
+        """
+        loops = [self._quote_loop(src, changed) for src in self.states if src != HEADLINES]
         if self.headline_feed is not None:
-            loops.append(self._headline_loop(publish))
+            loops.append(self._headline_loop(changed))
         tasks = [asyncio.create_task(loop) for loop in loops]
         try:
             await asyncio.gather(*tasks)
@@ -220,7 +224,7 @@ class Engine:
         for event in self._wake.values():
             event.set()
 
-    async def _quote_loop(self, source: str, publish: Callable[[MarketSnapshot], None]) -> None:
+    async def _quote_loop(self, source: str, changed: Callable[[], None]) -> None:
         state = self.states[source]
         while True:
             await self._hold_until_allowed(state)
@@ -228,19 +232,19 @@ class Engine:
             if symbols:
                 before = {s for s in symbols if self.store.is_failing(source, s)}
                 answered = await self.fetch_source(source, symbols)
-                publish(self.snapshot())
+                changed()
                 if any(self.store.is_failing(source, s) for s in symbols if s not in before):
                     self._wake_followers(source)
                 if not answered:
                     continue  # the backoff set by the failure decides when to try again
             await self._idle(source, state.interval)
 
-    async def _headline_loop(self, publish: Callable[[MarketSnapshot], None]) -> None:
+    async def _headline_loop(self, changed: Callable[[], None]) -> None:
         state = self.states[HEADLINES]
         while True:
             await self._hold_until_allowed(state)
             await self.fetch_headlines()
-            publish(self.snapshot())
+            changed()
             await self._idle(HEADLINES, state.interval)
 
     async def _hold_until_allowed(self, state: SourceState) -> None:
