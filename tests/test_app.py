@@ -247,3 +247,24 @@ async def test_a_changed_price_flashes_briefly_except_in_low_bandwidth(low_bandw
         assert touched >= 1
         await pilot.pause(1.3)
         assert crypto.get_cell("BTC-USD", "last").style != flash
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 48)])
+async def test_each_pane_gets_columns_that_fit_its_own_width(size: tuple[int, int]) -> None:
+    """Tables fill once laid out, hidden panes included: no clipped column, no second build."""
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_data(app)
+        for key, pane in (("1", "indices"), ("2", "metals"), ("3", "crypto")):
+            await pilot.press(key)
+            await pilot.pause()
+            quotes = table(app, pane)
+            assert quotes.row_count == len(app.snapshot.pane(pane).quotes)
+            assert {"name", "last", "pct"} <= set(quotes.visible_columns)
+            used = sum(c.get_render_width(quotes) for c in quotes.columns.values())
+            assert 0 < used <= quotes.size.width
+            # Built once, for this width: the start-up wrote each cell once (a restyle writes
+            # every cell once; a build for a guessed width, then the real one, wrote twice).
+            at_start = quotes.cells_touched
+            quotes.restyle()
+            assert quotes.cells_touched - at_start == at_start

@@ -123,6 +123,11 @@ class QuoteTable(LiveTable):
         previous = self._quotes
         self._quotes = {q.symbol: q for q in quotes}
         groups = {q.group for q in quotes}
+        if not self.size.width:
+            # Not laid out yet: the columns depend on the width, so the first Resize builds
+            # them (building them for a guessed width would paint every row twice).
+            self._grouped = len(groups) > 1
+            return 0
         if (len(groups) > 1) != self._grouped or not self._columns:
             self._grouped = len(groups) > 1
             self._rebuild_columns()
@@ -164,7 +169,9 @@ class QuoteTable(LiveTable):
     # --- internals --------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        if self._quotes and self._layout_for(event.size.width) != self._layout:
+        if self._quotes and (
+            not self._columns or self._layout_for(event.size.width) != self._layout
+        ):
             self._rebuild_columns()
 
     def _layout_for(self, width: int) -> tuple[tuple[Column, ...], int]:
@@ -226,7 +233,7 @@ class QuoteTable(LiveTable):
                 if shown is None:
                     self.add_row(*[cells[c.key] for c in self._columns], key=symbol)
                     self._shown[symbol] = cells
-                    touched += len(cells)
+                    touched += len(self._columns)
                     force_sort = True
                     continue
                 for col in self._columns:

@@ -61,6 +61,7 @@ class MainScreen(Screen[None]):
         self.active_pane = "indices"
         self.snapshot: MarketSnapshot | None = None
         self.layout_mode = Layout.WIDE
+        self._laid_out_for: tuple[int, int] | None = None
         self._names: dict[str, str] = {}
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
         self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
@@ -144,6 +145,11 @@ class MainScreen(Screen[None]):
         self._relayout(event.size.width, event.size.height)
 
     def _relayout(self, width: int, height: int) -> None:
+        # Textual sends several Resize events of one size (mount, first layout, scrollbars):
+        # updating the widgets again each time would repaint the whole screen each time.
+        if self._laid_out_for == (width, height):
+            return
+        self._laid_out_for = (width, height)
         mode = layout_for(width, height)
         for other in Layout:
             self.set_class(other is mode, other.value)
