@@ -46,6 +46,7 @@ async def one_run() -> dict[str, float]:
             engine = build_engine(config, clock=SystemClock(), client=client)
             for phase in ("cold", "warm"):
                 before = {n: s.request_count for n, s in servers.items()}
+                opened = sum(s.connections for s in servers.values())
                 for s in servers.values():
                     s.peak_in_flight = 0
                 start = time.perf_counter()
@@ -54,6 +55,7 @@ async def one_run() -> dict[str, float]:
                 out[f"{phase} requests"] = sum(
                     s.request_count - before[n] for n, s in servers.items()
                 )
+                out[f"{phase} connections"] = sum(s.connections for s in servers.values()) - opened
                 out[f"{phase} peak per host"] = max(s.peak_in_flight for s in servers.values())
                 out[f"{phase} quotes"] = snap.quote_count
         return out
@@ -94,6 +96,13 @@ def run(runs: int = 3, seconds: float = 0.0) -> list[Figure]:
         ),
         Figure("poll", "HTTP requests per refresh (warm)", "requests", values("warm requests")),
         Figure("poll", "HTTP requests per refresh (cold)", "requests", values("cold requests")),
+        Figure(
+            "poll",
+            "new connections per refresh (warm)",
+            "connections",
+            values("warm connections"),
+            note="kept alive between refreshes (tests/test_keepalive.py: also after 30 s idle)",
+        ),
         per_host,
         Figure("poll", "quotes obtained", "quotes", values("warm quotes")),
     ]

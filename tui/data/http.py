@@ -46,7 +46,12 @@ DEFAULT_PER_HOST = 10
 ACCEPT_ENCODING = "gzip, deflate"
 _PIECE = 64 * 1024  # most decoded bytes produced by one inflate step
 _MAX_CODINGS = 2  # "gzip, gzip" at most: more layers are an attack, not a server
-MAX_KEEPALIVE = 16  # idle connections the client keeps
+MAX_CONNECTIONS = 32
+# Idle connections are kept for every host and longer than a refresh interval: with httpx's
+# defaults (20 kept, 5 s) every 30 s poll opened new connections, TCP and TLS handshakes
+# included. A server that drops an idle connection sooner costs one retry (_read_retrying).
+MAX_KEEPALIVE = MAX_CONNECTIONS
+KEEPALIVE_SECONDS = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +85,7 @@ def make_client(
     *,
     connect_timeout: float = 5.0,
     read_timeout: float = 10.0,
-    max_connections: int = 32,
+    max_connections: int = MAX_CONNECTIONS,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """Build the one client the whole app shares (connection reuse, one set of limits)."""
@@ -93,7 +98,9 @@ def make_client(
         },
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=MAX_KEEPALIVE
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_SECONDS,
         ),
         follow_redirects=True,
         transport=transport,
