@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from textual.widgets import Input
 
+from tui.app import end_startup_pause
 from tui.demo_app import frozen_demo_app, wait_for_data
 from tui.layout import Layout
 from tui.screens.detail import DetailScreen
@@ -268,3 +271,29 @@ async def test_each_pane_gets_columns_that_fit_its_own_width(size: tuple[int, in
             at_start = quotes.cells_touched
             quotes.restyle()
             assert quotes.cells_touched - at_start == at_start
+
+
+async def test_start_up_ends_once_the_first_prices_are_painted() -> None:
+    app = frozen_demo_app()
+    ended: list[int] = []
+    app.on_first_prices = lambda: ended.append(app.applied)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.pause()
+        assert ended == [1]  # after the first update with prices, and only once
+        app._changed()
+        await pilot.pause(0.4)
+        assert ended == [1]
+
+
+def test_end_startup_pause_collects_freezes_and_resumes_the_collector() -> None:
+    gc.disable()
+    try:
+        end_startup_pause()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    end_startup_pause()  # not paused: changes nothing
+    assert gc.get_freeze_count() == 0

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import tui.app as app_module
 from tests.upstream import Route, Upstream, serve
 from tui.app import MarketmonApp, create_app
 from tui.config import Config, _build
@@ -161,6 +162,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def test_offline_start_ends_start_up_without_prices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The collector paused for start-up must not stay paused when no price ever comes."""
+    monkeypatch.setattr(app_module, "STARTUP_GRACE_SECONDS", 0.2)
+    clock = VirtualClock(START)
+    app = create_app(config_for(f"http://127.0.0.1:{free_port()}"), clock=clock, animate=False)
+    ended: list[bool] = []
+    app.on_first_prices = lambda: ended.append(True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await clock.run_for(1, parked=LOOPS)
+        await pilot.pause(0.5)
+        assert app.snapshot is not None and app.snapshot.quote_count == 0
+        assert ended == [True]
 
 
 async def test_offline_start_says_so_retries_and_fills_in() -> None:

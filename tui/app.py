@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -31,6 +32,9 @@ THEMES: tuple[str, ...] = (
     "textual-light",
     "solarized-light",
 )
+
+
+STARTUP_GRACE_SECONDS = 5.0  # start-up ends at the first prices, or after this (offline)
 
 
 def _instrument_commands() -> type[Provider]:
@@ -82,6 +86,7 @@ class MarketmonApp(App[None]):
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
+        self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
             now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
         )
@@ -111,6 +116,12 @@ class MarketmonApp(App[None]):
         )
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
+        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
+
+    def _startup_over(self) -> None:
+        if self.on_first_prices is not None:
+            callback, self.on_first_prices = self.on_first_prices, None
+            callback()
 
     async def on_unmount(self) -> None:
         if self._owns_client and self._client is not None:
@@ -140,9 +151,14 @@ class MarketmonApp(App[None]):
             return
         self._changed_since_apply = False
         snapshot = self.engine.snapshot()
+        first_prices = snapshot.quote_count > 0 and (
+            self.snapshot is None or not self.snapshot.quote_count
+        )
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
+        if first_prices:
+            self.call_after_refresh(self._startup_over)
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
 
@@ -252,5 +268,19 @@ def run_app(
     low_bandwidth: bool = False,
 ) -> int:
     app = create_app(config, demo=demo, seed=seed, scenario=scenario, low_bandwidth=low_bandwidth)
+    app.on_first_prices = end_startup_pause
     app.run()
     return app.return_code or 0
+
+
+def end_startup_pause() -> None:
+    """Collect once, then keep the start-up objects out of every later collection.
+
+    The CLI disables the collector while the app starts; from here on it runs as usual, and
+    the long-lived objects of start-up (modules, classes, widgets) are not scanned again.
+    """
+    if gc.isenabled():  # not started by the CLI: nothing was paused
+        return
+    gc.collect()
+    gc.freeze()
+    gc.enable()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "snapshot":
         return run_snapshot(config, args)
+    # Start-up creates a few hundred thousand long-lived objects (Textual, polars, the screen)
+    # and almost no garbage: the collector would only re-scan them, about 30 ms before the
+    # first prices. The app turns it back on once they are on screen (app.end_startup_pause).
+    gc.disable()
     from tui.app import run_app  # Textual loads only when the UI is wanted
 
     return run_app(
