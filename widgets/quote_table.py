@@ -113,6 +113,7 @@ class QuoteTable(LiveTable):
         self._styles: CellStyles | None = None
         self._flashing: dict[str, float] = {}
         self._unflash_timer_due = False
+        self._waiting_for_width = False  # quotes arrived before the first layout
 
     # --- public API -------------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ class QuoteTable(LiveTable):
             # Not laid out yet: the columns depend on the width, so the first Resize builds
             # them (building them for a guessed width would paint every row twice).
             self._grouped = len(groups) > 1
+            self._waiting_for_width = True
             return 0
         if (len(groups) > 1) != self._grouped or not self._columns:
             self._grouped = len(groups) > 1
@@ -170,8 +172,9 @@ class QuoteTable(LiveTable):
 
     def on_resize(self, event: Resize) -> None:
         if self._quotes and (
-            not self._columns or self._layout_for(event.size.width) != self._layout
+            self._waiting_for_width or self._layout_for(event.size.width) != self._layout
         ):
+            self._waiting_for_width = False
             self._rebuild_columns()
 
     def _layout_for(self, width: int) -> tuple[tuple[Column, ...], int]:

@@ -146,7 +146,7 @@ class MainScreen(Screen[None]):
 
     def _relayout(self, width: int, height: int) -> None:
         # Textual sends several Resize events of one size (mount, first layout, scrollbars):
-        # updating the widgets again each time would repaint the whole screen each time.
+        # updating the classes and texts again would only queue more layout refreshes.
         if self._laid_out_for == (width, height):
             return
         self._laid_out_for = (width, height)
