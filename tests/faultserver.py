@@ -55,6 +55,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tui.config import DEFAULT_FEEDS, PROVIDER_URLS, Config, _build
 from tui.data.clock import VirtualClock
 from tui.data.providers.coingecko import COIN_IDS
 
@@ -1083,3 +1084,30 @@ class IoClock(VirtualClock):
             await self.step()
         self._elapsed = max(self._elapsed, end)
         await self.quiesce()
+
+
+@contextlib.contextmanager
+def one_server_per_host(latency: float = 0.0) -> Iterator[dict[str, FaultServer]]:
+    """A started server per provider and one for the feeds, as on the internet: each is a
+    host:port of its own, so the per-host concurrency limit applies as to the real hosts."""
+    servers = {name: FaultServer() for name in [*PROVIDER_URLS, "rss"]}
+    try:
+        for server in servers.values():
+            server.start()
+            server.latency = latency
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def default_watchlist_config(servers: dict[str, FaultServer]) -> Config:
+    """The default watchlist and feeds, every provider pointed at its server."""
+    feeds = [f"{servers['rss'].url}/rss/feed{i}.xml" for i in range(len(DEFAULT_FEEDS))]
+    return _build(
+        {
+            "providers": {name: {"base_url": servers[name].url} for name in PROVIDER_URLS},
+            "headlines": {"feeds": feeds},
+        },
+        None,
+    )

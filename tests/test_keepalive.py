@@ -9,8 +9,7 @@ from types import SimpleNamespace
 import httpcore._async.http11 as http11
 import pytest
 
-from tests.faultserver import FaultServer
-from tui.config import DEFAULT_FEEDS, PROVIDER_URLS, _build, load_config
+from tests.faultserver import FaultServer, default_watchlist_config, one_server_per_host
 from tui.data.clock import SystemClock
 from tui.data.factory import build_engine
 from tui.data.http import make_client
@@ -18,32 +17,15 @@ from tui.data.http import make_client
 
 @pytest.fixture
 def servers() -> Iterator[dict[str, FaultServer]]:
-    """One server per provider host, as on the internet (per-host limits apply)."""
-    started = {name: FaultServer() for name in [*PROVIDER_URLS, "rss"]}
-    for server in started.values():
-        server.start()
-    try:
+    with one_server_per_host() as started:
         yield started
-    finally:
-        for server in started.values():
-            server.stop()
 
 
 async def test_a_refresh_after_the_refresh_interval_reuses_every_connection(
     servers: dict[str, FaultServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = _build(
-        {
-            "providers": {name: {"base_url": servers[name].url} for name in PROVIDER_URLS},
-            "headlines": {
-                "feeds": [
-                    f"{servers['rss'].url}/rss/feed{i}.xml" for i in range(len(DEFAULT_FEEDS))
-                ]
-            },
-        },
-        None,
-    )
-    refresh = load_config(None).general.refresh
+    config = default_watchlist_config(servers)
+    refresh = config.general.refresh  # the default, 30 s
     skew = [0.0]  # the connection pool's clock, moved on by one refresh interval
     fake_time = SimpleNamespace(monotonic=lambda: time.monotonic() + skew[0])
     monkeypatch.setattr(http11, "time", fake_time)

@@ -15,8 +15,7 @@ import time
 from typing import Any
 
 from tests.bench.figures import Figure
-from tests.faultserver import FaultServer
-from tui.config import DEFAULT_FEEDS, PROVIDER_URLS, _build
+from tests.faultserver import default_watchlist_config, one_server_per_host
 from tui.data.clock import SystemClock
 from tui.data.factory import build_engine
 from tui.data.http import make_client
@@ -25,25 +24,12 @@ LATENCY = 0.1
 
 
 async def one_run() -> dict[str, float]:
-    servers = {name: FaultServer() for name in [*PROVIDER_URLS, "rss"]}
-    for server in servers.values():
-        server.start()
-        server.latency = LATENCY
-    try:
-        config = _build(
-            {
-                "providers": {name: {"base_url": servers[name].url} for name in PROVIDER_URLS},
-                "headlines": {
-                    "feeds": [
-                        f"{servers['rss'].url}/rss/feed{i}.xml" for i in range(len(DEFAULT_FEEDS))
-                    ]
-                },
-            },
-            None,
-        )
+    with one_server_per_host(latency=LATENCY) as servers:
         out: dict[str, float] = {}
         async with make_client(read_timeout=10) as client:
-            engine = build_engine(config, clock=SystemClock(), client=client)
+            engine = build_engine(
+                default_watchlist_config(servers), clock=SystemClock(), client=client
+            )
             for phase in ("cold", "warm"):
                 before = {n: s.request_count for n, s in servers.items()}
                 opened = sum(s.connections for s in servers.values())
@@ -59,9 +45,6 @@ async def one_run() -> dict[str, float]:
                 out[f"{phase} peak per host"] = max(s.peak_in_flight for s in servers.values())
                 out[f"{phase} quotes"] = snap.quote_count
         return out
-    finally:
-        for server in servers.values():
-            server.stop()
 
 
 def run(runs: int = 3, seconds: float = 0.0) -> list[Figure]:
