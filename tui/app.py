@@ -151,14 +151,11 @@ class MarketmonApp(App[None]):
             return
         self._changed_since_apply = False
         snapshot = self.engine.snapshot()
-        first_prices = snapshot.quote_count > 0 and (
-            self.snapshot is None or not self.snapshot.quote_count
-        )
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
-        if first_prices:
-            self.call_after_refresh(self._startup_over)
+        if snapshot.quote_count and self.on_first_prices is not None:
+            self.call_after_refresh(self._startup_over)  # once they are painted
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
 
