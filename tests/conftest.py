@@ -11,3 +11,24 @@ os.environ.pop("NO_COLOR", None)
 # The header and time columns show local time: make it UTC everywhere for stable snapshots.
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+# Exchange calendars: a private cache directory, filled once per run with 2026 (the year of the
+# frozen clocks), so screens show verified sessions deterministically and the user's cache is
+# never touched. Computing it here imports pandas into the test process only.
+if "MARKETMON_TEST_CACHE" not in os.environ:
+    import tempfile
+
+    _cache_home = tempfile.mkdtemp(prefix="marketmon-test-cache-")
+    os.environ["MARKETMON_TEST_CACHE"] = _cache_home
+    os.environ["XDG_CACHE_HOME"] = _cache_home
+    import warnings
+
+    try:
+        from tui.data.calendar_worker import compute_year, write_atomically
+        from tui.data.sessions import default_cache_dir
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas deprecations inside exchange_calendars
+            write_atomically(default_cache_dir() / "sessions-2026.json", compute_year(2026))
+    except ImportError:  # exchange_calendars missing: screens show unverified regular hours
+        pass

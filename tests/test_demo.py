@@ -104,8 +104,31 @@ async def test_selloff_headline_moves(seed: int) -> None:
     assert change_pct(row(frame, "^VIX")) == pytest.approx(60.0, abs=8.0)
     btc = row(frame, "BTC-USD")
     assert btc["last"] < 60_000 < btc["prev_close"]
-    changes = [change_pct(row(frame, s)) for s in DEFAULT_SYMBOLS]
+    risk = [
+        s for p in ("indices", "metals", "crypto") for g in DEFAULT_GROUPS[p].values() for s in g
+    ]
+    changes = [change_pct(row(frame, s)) for s in risk]
     assert sum(c < 0 for c in changes) >= len(changes) - 3  # VIX, Shanghai and the odd gainer
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_selloff_board_seeks_safety(seed: int) -> None:
+    """Yen up, yields down, the dollar up, crude down: every new pane tells the same day."""
+    frame = await frame_at(seed=seed, symbols=[*DEFAULT_SYMBOLS, "ES=F"])
+    assert change_pct(row(frame, "JPY=X")) < -1.0  # fewer yen per dollar: the yen gains
+    assert change_pct(row(frame, "DX-Y.NYB")) > 0.5
+    assert change_pct(row(frame, "EURUSD=X")) < 0
+    for yield_symbol in ("^FVX", "^TNX", "^TYX"):
+        tnx = row(frame, yield_symbol)
+        bp = (tnx["last"] - tnx["prev_close"]) * 100
+        assert -14.0 < bp < -4.0, yield_symbol
+    assert change_pct(row(frame, "CL=F")) == pytest.approx(-4.2, abs=0.6)
+    assert change_pct(row(frame, "BZ=F")) < -3.0
+    assert change_pct(row(frame, "ES=F")) < -2.0
+    # Decimals as a quote feed gives them: 1.1790, 155.20-ish, 4.183.
+    assert row(frame, "EURUSD=X")["decimals"] == 4
+    assert row(frame, "^TNX")["decimals"] == 3
+    assert row(frame, "^TNX")["prev_close"] == round(row(frame, "^TNX")["prev_close"], 3)
 
 
 async def test_levels_are_plausible() -> None:
@@ -218,14 +241,14 @@ async def test_weekend_shows_fridays_sessions_and_crypto_keeps_trading() -> None
     assert row(frame, "BTC-USD")["as_of"] == saturday
 
 
-async def test_unknown_symbols_are_priced_deterministically() -> None:
-    symbols = ["AAPL", "7203.T", "PEPE-USDT", "SAP.DE"]
-    frame = await frame_at(symbols=symbols)
-    assert frame.equals(await frame_at(symbols=symbols))
-    assert frame["currency"].to_list() == ["USD", "JPY", "USDT", "EUR"]
-    assert (frame["last"] > 0).all()
-    assert row(frame, "7203.T")["session_end"] == datetime(2026, 2, 3, 6, 30, tzinfo=UTC)
-    assert row(frame, "PEPE-USDT")["session_end"] is None
+async def test_unknown_symbols_get_no_invented_price() -> None:
+    """A made-up plausible price for a symbol the user added could pass for the real one."""
+    symbols = ["AAPL", "7203.T", "PEPE-USDT", "SAP.DE", "^GSPC"]
+    provider = DemoQuoteProvider(FakeClock(TUESDAY))
+    result = await provider.fetch(symbols)
+    assert result.frame["symbol"].to_list() == ["^GSPC"]
+    assert {e.symbol for e in result.errors} == {"AAPL", "7203.T", "PEPE-USDT", "SAP.DE"}
+    assert all("not found" in e.message for e in result.errors)
 
 
 def test_scenario_table_covers_the_default_watchlist() -> None:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from tui.data.instruments import (
+    DEFAULT_FUTURES,
     DEFAULT_GROUPS,
     DEFAULT_SOURCES,
+    FUTURES_GROUP,
     KNOWN,
     OTHER_GROUP,
     PANES,
@@ -31,7 +33,11 @@ PROVIDER_URLS: dict[str, str] = {
     "binance": "https://data-api.binance.vision",
     "coingecko": "https://api.coingecko.com",
     "goldapi": "https://api.gold-api.com",
+    "fred": "https://fred.stlouisfed.org",
 }
+# Providers of macro series, not quotes: they cannot be a pane's source.
+MACRO_PROVIDERS: frozenset[str] = frozenset({"fred"})
+DEFAULT_MACRO_SERIES: tuple[str, ...] = ("ICSA", "JTSJOL")
 
 DEFAULT_FEEDS: tuple[str, ...] = (
     "https://www.cnbc.com/id/100003114/device/rss/rss.html",
@@ -79,6 +85,8 @@ class PaneConfig:
     groups: tuple[tuple[str, tuple[str, ...]], ...]
     names: Mapping[str, str] = field(default_factory=dict)
     markets: Mapping[str, str] = field(default_factory=dict)
+    # Cash symbol -> its future, shown while the cash market is shut.
+    futures: Mapping[str, str] = field(default_factory=dict)
 
     def group_of(self, symbol: str) -> str:
         for group, members in self.groups:
@@ -95,12 +103,21 @@ class PaneConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MacroConfig:
+    """The macro strip: FRED series ids, polled rarely (they change weekly or monthly)."""
+
+    series: tuple[str, ...] = DEFAULT_MACRO_SERIES
+    interval: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     general: GeneralConfig
     providers: Mapping[str, ProviderConfig]
     headlines: HeadlinesConfig
     panes: Mapping[str, PaneConfig]
     path: Path | None = None
+    macro: MacroConfig = field(default_factory=MacroConfig)
 
     def instruments(self) -> tuple[Instrument, ...]:
         """Every instrument on screen, pane by pane, in group then symbol order."""
@@ -120,6 +137,27 @@ class Config:
                         name=pane.names.get(symbol) or (known.name if known else symbol),
                         market=pane.markets.get(symbol) or default_market(symbol, pane_name),
                         keywords=known.keywords if known else (),
+                    )
+                )
+        return tuple(out)
+
+    def futures_instruments(self) -> tuple[Instrument, ...]:
+        """Paired futures: fetched down their pane's own chain, then attached to their cash
+        row (tui.data.futures); a future that is also a row of its own is not added twice."""
+        out: list[Instrument] = []
+        for pane_name in PANES:
+            pane = self.panes[pane_name]
+            for future in dict.fromkeys(pane.futures.values()):
+                if future in pane.symbols:
+                    continue
+                known = KNOWN.get(future)
+                out.append(
+                    Instrument(
+                        pane=pane_name,
+                        group=FUTURES_GROUP,
+                        symbol=future,
+                        name=known.name if known else future,
+                        market=default_market(future, pane_name) or "CME",
                     )
                 )
         return tuple(out)
@@ -166,11 +204,12 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "macro"}
+_MACRO_KEYS = {"series", "interval"}
 _GENERAL_KEYS = {"refresh", "timeout", "max_response_bytes", "per_host", "backoff_cap"}
 _PROVIDER_KEYS = {"base_url", "interval", "max_age"}
 _HEADLINE_KEYS = {"feeds", "interval", "max_items"}
-_PANE_KEYS = {"symbols", "sources", "groups", "names", "markets"}
+_PANE_KEYS = {"symbols", "sources", "groups", "names", "markets", "futures"}
 
 
 class _Checker:
@@ -289,9 +328,27 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         max_items=check.integer(head, "headlines.max_items", 100, 1),
     )
 
+    macro_raw = check.table(data, "macro", _MACRO_KEYS)
+    macro = MacroConfig(
+        series=check.strings(macro_raw["series"], "macro.series", allow_empty=True)
+        if "series" in macro_raw
+        else DEFAULT_MACRO_SERIES,
+        interval=check.number(macro_raw, "macro.interval", 3600.0, 60.0),
+    )
+    for i, series in enumerate(macro.series):
+        if not series.replace("_", "").isalnum() or len(series) > 40:
+            raise check.fail(f"macro.series[{i}]", f"not a FRED series id: {series!r}")
+
     panes_raw = check.table(data, "panes", set(PANES))
     panes = {name: _pane(check, panes_raw, name) for name in PANES}
-    return Config(general=general, providers=providers, headlines=headlines, panes=panes, path=path)
+    return Config(
+        general=general,
+        providers=providers,
+        headlines=headlines,
+        panes=panes,
+        path=path,
+        macro=macro,
+    )
 
 
 def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfig:
@@ -327,10 +384,11 @@ def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfi
     if "sources" in raw:
         sources = check.strings(raw["sources"], f"{key}.sources")
         for i, src in enumerate(sources):
-            if src not in PROVIDER_URLS:
+            if src not in PROVIDER_URLS or src in MACRO_PROVIDERS:
+                quote_providers = [p for p in PROVIDER_URLS if p not in MACRO_PROVIDERS]
                 raise check.fail(
                     f"{key}.sources[{i}]",
-                    f"unknown provider {src!r} (known: {', '.join(PROVIDER_URLS)})",
+                    f"unknown provider {src!r} (known: {', '.join(quote_providers)})",
                 )
     else:
         sources = DEFAULT_SOURCES[name]
@@ -342,9 +400,29 @@ def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfi
             raise check.fail(
                 f"{key}.markets.{sym}", f"unknown market {market!r} (known: {', '.join(MARKETS)})"
             )
+    futures = _futures(check, raw, f"{key}.futures", symbols, DEFAULT_FUTURES.get(name, {}))
     return PaneConfig(
-        name=name, symbols=symbols, sources=sources, groups=groups, names=names, markets=markets
+        name=name,
+        symbols=symbols,
+        sources=sources,
+        groups=groups,
+        names=names,
+        markets=markets,
+        futures=futures,
     )
+
+
+def _futures(
+    check: _Checker,
+    raw: Mapping[str, Any],
+    key: str,
+    symbols: tuple[str, ...],
+    defaults: Mapping[str, str],
+) -> dict[str, str]:
+    """``[panes.X.futures]`` replaces the defaults; defaults apply only to listed cash symbols."""
+    if "futures" not in raw:
+        return {cash: fut for cash, fut in defaults.items() if cash in symbols}
+    return _string_map(check, raw, key, symbols)
 
 
 def _string_map(

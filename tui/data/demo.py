@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from tui.data.clock import Clock
+from tui.data.demo_board import BOARD, BOARD_SELLOFF
+from tui.data.errors import ErrorKind, FetchError
 from tui.data.instruments import KNOWN
 from tui.data.markets import MARKETS, Market
 from tui.data.providers.base import ProviderResult, QuoteProvider
@@ -55,6 +57,7 @@ class Profile:
     currency: str
     market: str
     vol: float  # a normal day's move as a fraction; sets how noisy the intraday path is
+    decimals: int | None = None  # as a quote feed gives them (Yahoo's priceHint)
 
 
 def _p(base: float, currency: str, market: str, vol: float) -> Profile:
@@ -95,6 +98,13 @@ PROFILES: dict[str, Profile] = {
     "ADA-USD": _p(0.452, "USD", "CRYPTO", 0.045),
 }
 
+PROFILES.update(
+    {
+        sym: Profile(base, cur, market, vol, dec)
+        for sym, (base, cur, market, vol, dec) in BOARD.items()
+    }
+)
+
 # Spot metals move with their future, so the two rows agree on screen.
 _SHARED_PATH: dict[str, str] = {"XAU": "GC=F", "XAG": "SI=F", "XPT": "PL=F", "XPD": "PA=F"}
 
@@ -126,6 +136,7 @@ SELLOFF: dict[str, float] = {
     "BNB-USD": -6.8,
     "DOGE-USD": -13.5,
     "ADA-USD": -11.3,
+    **BOARD_SELLOFF,
 }
 
 # Exchange suffixes of symbols marketmon does not know: (market, currency).
@@ -166,11 +177,25 @@ def _crypto_quote(symbol: str) -> str | None:
     return quote if dash and quote in _CRYPTO_QUOTES else None
 
 
+def simulated(symbol: str) -> bool:
+    """Whether the demo simulates ``symbol``: only the symbols it has a profile for.
+
+    Any other symbol gets no price: a made-up but plausible price for, say, a stock the user
+    added could be mistaken for the real one.
+    """
+    return symbol in PROFILES
+
+
 def profile(symbol: str, seed: int = 7) -> Profile:
-    """The profile of a known symbol, or a deterministic made-up one for any other."""
+    """The profile of a simulated symbol (``invented_profile`` is for tests of the paths)."""
     known = PROFILES.get(symbol)
     if known is not None:
         return known
+    return invented_profile(symbol, seed)
+
+
+def invented_profile(symbol: str, seed: int = 7) -> Profile:
+    """A deterministic made-up profile: used only to exercise sessions in tests, never shown."""
     rng = _rng(seed, "profile", symbol)
     market = KNOWN[symbol].market if symbol in KNOWN else None
     quote = _crypto_quote(symbol)
@@ -200,8 +225,9 @@ def target_change_pct(symbol: str, seed: int = 7, scenario: str = "selloff") -> 
 def previous_close(symbol: str, seed: int = 7) -> float:
     """The base level nudged by the seed (shared by both scenarios, so switching is smooth)."""
     nudge = _rng(seed, "prev", _path_key(symbol)).uniform(-0.01, 0.01)
-    price = profile(symbol, seed).base * (1.0 + nudge)
-    return round(price, _digits(price))
+    prof = profile(symbol, seed)
+    price = prof.base * (1.0 + nudge)
+    return round(price, prof.decimals if prof.decimals is not None else _digits(price))
 
 
 def _digits(price: float) -> int:
@@ -241,7 +267,7 @@ def _session(market: Market, now: datetime) -> _Session:
     tz = ZoneInfo(market.tz)
     local = now.astimezone(tz)
     now_s = int(now.timestamp())
-    globex = market.kind == "globex"
+    globex = market.kind in ("globex", "fx")  # sessions run 18:00 (17:00) D-1 to D
     day = local.date()
     if globex and local.time() >= market.open:
         day += timedelta(days=1)
@@ -296,7 +322,16 @@ class DemoQuoteProvider(QuoteProvider):
 
     async def fetch(self, symbols: Sequence[str]) -> ProviderResult:
         now = self.clock.now()
-        return ProviderResult(_frame([self._quote(s, now) for s in dict.fromkeys(symbols)]))
+        wanted = list(dict.fromkeys(symbols))
+        errors = tuple(
+            FetchError(ErrorKind.NO_DATA, "not found: the demo simulates no price for it").to_error(
+                self.name, s
+            )
+            for s in wanted
+            if not simulated(s)
+        )
+        quoted = [self._quote(s, now) for s in wanted if simulated(s)]
+        return ProviderResult(_frame(quoted), errors)
 
     def _noise_chunk(self, key: str, day: int) -> list[float]:
         """Standard normal bar noise for one UTC day of ``key``'s path."""
@@ -349,7 +384,7 @@ class DemoQuoteProvider(QuoteProvider):
             move = math.log1p(target_change_pct(symbol, self.seed, self.scenario) / 100.0)
             # Busy days are noisier: the bridge's spread grows with the size of the move.
             sigma = max(prof.vol, 0.35 * abs(move)) / math.sqrt(bars_per_day)
-            digits = _digits(prev)
+            digits = prof.decimals if prof.decimals is not None else _digits(prev)
             path = self._bridge(key, times, math.log(prev), move, gap, sigma)
             cached = _Path(
                 prices=[round(p, digits) for p in path],
@@ -379,6 +414,7 @@ class DemoQuoteProvider(QuoteProvider):
             session_end=_at(session.end) if session else None,
             series_time=list(cached.times),
             series=series,
+            decimals=prof.decimals,
         )
         return row, cached
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 import polars as pl
@@ -18,11 +19,14 @@ import polars as pl
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
 from tui.data.errors import ErrorKind, FetchError, SourceError
+from tui.data.futures import attach_futures
 from tui.data.headlines import merge_headlines, relate_headlines
 from tui.data.instruments import Instrument
+from tui.data.macro import MacroResult
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
 from tui.data.providers.base import QuoteProvider
-from tui.data.snapshot import Headline, HeadlineResult, MarketSnapshot
+from tui.data.sessions import SessionBook
+from tui.data.snapshot import Headline, HeadlineResult, MacroValue, MarketSnapshot
 from tui.data.source_state import SourceState
 from tui.data.store import QuoteStore
 
@@ -36,6 +40,13 @@ class HeadlineFeed(Protocol):
     async def fetch(self) -> HeadlineResult: ...
 
 
+class MacroFeed(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def fetch(self, now: datetime) -> MacroResult: ...
+
+
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     chains: Mapping[str, Sequence[str]]  # pane -> source names, in fallback order
@@ -43,6 +54,8 @@ class EngineSettings:
     max_age: Mapping[str, float]  # source -> seconds before a price counts as old
     max_headlines: int = 100
     demo: bool = False
+    # pane -> cash symbol -> paired future (their rows are attached, not shown on their own)
+    futures: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class Engine:
@@ -54,6 +67,8 @@ class Engine:
         clock: Clock,
         headlines: HeadlineFeed | None = None,
         backoff: Backoff | None = None,
+        sessions: SessionBook | None = None,
+        macro: MacroFeed | None = None,
     ) -> None:
         self.instruments = tuple(instruments)
         self.providers = dict(providers)
@@ -64,6 +79,10 @@ class Engine:
         self.store = QuoteStore()
         self.headlines: tuple[Headline, ...] = ()
         self._headline_errors: tuple[SourceError, ...] = ()
+        self.sessions = sessions or SessionBook()
+        self.macro_feed = macro
+        self.macro: tuple[MacroValue, ...] = ()
+        self._macro_errors: tuple[SourceError, ...] = ()
         self._chains = self._build_chains()
         self._chain_frame = pl.DataFrame(
             [
@@ -85,6 +104,8 @@ class Engine:
         names = {src for chain in self._chains.values() for src in chain}
         if headlines is not None:
             names.add(HEADLINES)
+        if macro is not None:
+            names.add(macro.name)
         self.states = {
             name: SourceState(name, settings.intervals.get(name, 30.0)) for name in sorted(names)
         }
@@ -174,10 +195,38 @@ class Engine:
         else:
             state.succeeded(self.clock.now(), self.clock.monotonic())
 
+    async def fetch_macro(self) -> None:
+        """Poll the macro strip's series; the feed keeps each series' last good value."""
+        feed = self.macro_feed
+        if feed is None:
+            return
+        state = self.states[feed.name]
+        try:
+            result = await feed.fetch(self.clock.now())
+        except FetchError as exc:
+            error = exc.to_error(feed.name, None)
+            self._macro_errors = (error,)
+            state.failed(error, self.clock.now(), self.clock.monotonic(), self.backoff)
+            return
+        self.macro = result.values
+        self._macro_errors = result.errors
+        if result.errors and len(result.errors) == len(result.values):
+            state.failed(result.errors[0], self.clock.now(), self.clock.monotonic(), self.backoff)
+        else:
+            state.succeeded(self.clock.now(), self.clock.monotonic())
+
+    async def prepare_calendars(self) -> None:
+        """Compute missing exchange calendars in a subprocess (never in this process)."""
+        await self.sessions.compute_missing(self.clock.now())
+
     async def refresh_once(self) -> MarketSnapshot:
         """Fetch everything once, walking each chain until every symbol has an answer."""
         tried: set[tuple[str, str]] = set()
-        tasks = [asyncio.create_task(self.fetch_headlines())]
+        tasks = [
+            asyncio.create_task(self.fetch_headlines()),
+            asyncio.create_task(self.fetch_macro()),
+            asyncio.create_task(self.prepare_calendars()),
+        ]
         while True:
             batch: dict[str, list[str]] = {}
             for source in self.providers:
@@ -207,9 +256,17 @@ class Engine:
         The caller takes a :meth:`snapshot` when it is ready to show one: answers that arrive
         together (every source at start-up) then cost one snapshot, not one each.
         """
-        loops = [self._quote_loop(src, changed) for src in self.states if src != HEADLINES]
+        macro_name = self.macro_feed.name if self.macro_feed is not None else None
+        loops = [
+            self._quote_loop(src, changed)
+            for src in self.states
+            if src not in (HEADLINES, macro_name)
+        ]
         if self.headline_feed is not None:
             loops.append(self._headline_loop(changed))
+        if macro_name is not None:
+            loops.append(self._macro_loop(macro_name, changed))
+        loops.append(self._calendar_task(changed))
         tasks = [asyncio.create_task(loop) for loop in loops]
         try:
             await asyncio.gather(*tasks)
@@ -247,6 +304,22 @@ class Engine:
             changed()
             await self._idle(HEADLINES, state.interval)
 
+    async def _macro_loop(self, name: str, changed: Callable[[], None]) -> None:
+        state = self.states[name]
+        while True:
+            await self._hold_until_allowed(state)
+            await self.fetch_macro()
+            changed()
+            await self._idle(name, state.interval)
+
+    async def _calendar_task(self, changed: Callable[[], None]) -> None:
+        """Once an hour, make sure this year's (and near New Year the next) calendars exist."""
+        while True:
+            if self.sessions.load(self.clock.now()):
+                await self.prepare_calendars()
+                changed()
+            await self.clock.sleep(3600.0)
+
     async def _hold_until_allowed(self, state: SourceState) -> None:
         while (wait := state.not_before - self.clock.monotonic()) > 0:
             await self.clock.sleep(wait)
@@ -276,15 +349,25 @@ class Engine:
     def snapshot(self) -> MarketSnapshot:
         now = self.clock.now()
         selected = select_quotes(self.store.candidates(), self._chain_frame)
-        moves = compute_moves(selected, self._instruments_frame, now, self.settings.max_age)
-        errors = self.store.errors() + self._headline_errors + self.no_source_errors()
+        self.sessions.load(now)  # picks up a calendar another process (or task) computed
+        moves = compute_moves(
+            selected, self._instruments_frame, now, self.settings.max_age, sessions=self.sessions
+        )
+        errors = (
+            self.store.errors()
+            + self._headline_errors
+            + self._macro_errors
+            + self.no_source_errors()
+        )
         return MarketSnapshot(
             generated_at=now,
             demo=self.settings.demo,
-            panes=pane_snapshots(moves, self._groups),
+            panes=attach_futures(pane_snapshots(moves, self._groups), self.settings.futures),
             headlines=self.headlines,
             errors=tuple(dict.fromkeys(errors)),
             sources=tuple(state.status() for state in self.states.values()),
+            markets=tuple(self.sessions.states(now)),
+            macro=self.macro,
         )
 
     def no_source_errors(self) -> tuple[SourceError, ...]:

@@ -1,6 +1,8 @@
 """Plain-data views of a snapshot for ``marketmon snapshot --format json|csv``.
 
-The JSON shape is a contract with scripts that consume it; do not add or rename keys.
+The JSON shape is a contract with scripts that consume it: never rename or remove a key; new
+keys are only ever added (``stale_reason``, ``session``, ``change_bp``, ``futures``, and the
+top-level ``markets`` and ``macro``). The CSV keeps its original columns.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.data.snapshot import MarketSnapshot, Quote
+from tui.data.snapshot import FuturesLeg, MacroValue, MarketSnapshot, MarketState, Quote
 
 QUOTE_FIELDS: tuple[str, ...] = (
     "pane",
@@ -63,6 +65,46 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "stale_reason": quote.stale_reason.value if quote.stale_reason else None,
+        "session": quote.session.value if quote.session else None,
+        "change_bp": _num(quote.change_bp),
+        "futures": _futures(quote.futures),
+    }
+
+
+def _futures(leg: FuturesLeg | None) -> dict[str, Any] | None:
+    if leg is None:
+        return None
+    return {
+        "symbol": leg.symbol,
+        "last": _num(leg.last),
+        "change": _num(leg.change),
+        "change_pct": _num(leg.change_pct),
+        "as_of": iso_utc(leg.as_of),
+        "stale": leg.stale,
+    }
+
+
+def market_record(state: MarketState) -> dict[str, Any]:
+    return {
+        "code": state.code,
+        "name": state.name,
+        "state": state.state.value,
+        "next_open": iso_utc(state.next_open),
+        "next_close": iso_utc(state.next_close),
+    }
+
+
+def macro_record(value: MacroValue) -> dict[str, Any]:
+    return {
+        "series": value.series,
+        "title": value.title,
+        "value": _num(value.value),
+        "previous": _num(value.previous),
+        "change": _num(value.change),
+        "date": value.date.isoformat() if value.date else None,
+        "stale": value.stale,
+        "source": value.source,
     }
 
 
@@ -78,6 +120,8 @@ def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
         "errors": [
             {"source": e.source, "symbol": e.symbol, "message": e.message} for e in snap.errors
         ],
+        "markets": [market_record(m) for m in snap.markets],
+        "macro": [macro_record(m) for m in snap.macro],
     }
 
 
@@ -103,7 +147,7 @@ def to_csv(snap: MarketSnapshot) -> str:
     writer.writeheader()
     for quote in snap.quotes:
         if quote.has_data:
-            row = quote_record(quote)
+            row = {key: value for key, value in quote_record(quote).items() if key in QUOTE_FIELDS}
             row["stale"] = "true" if row["stale"] else "false"
             for key in CSV_TEXT_FIELDS:
                 row[key] = spreadsheet_safe(row[key])

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
-from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
+from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed, MacroFeed
 from tui.data.instruments import PANES
 from tui.data.providers.base import QuoteProvider
+from tui.data.sessions import SessionBook, default_cache_dir
 
 if TYPE_CHECKING:
     import httpx
@@ -27,12 +28,14 @@ def build_engine(
     seed: int = 7,
     scenario: str = "selloff",
     rng: random.Random | None = None,
+    sessions: SessionBook | None = None,
 ) -> Engine:
     """An engine over live providers (sharing ``client``) or over the simulated market."""
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
+    macro: MacroFeed | None = None
     if demo:
         from tui.data.demo import DemoHeadlines, DemoQuoteProvider
 
@@ -42,6 +45,11 @@ def build_engine(
         intervals = {DEMO: config.general.refresh, HEADLINES: config.headlines.interval}
         max_age = {DEMO: DemoQuoteProvider.default_max_age}
         headlines = DemoHeadlines(clock, seed=seed, scenario=scenario)
+        if config.macro.series:
+            from tui.data.demo_board import DemoMacro
+
+            macro = DemoMacro(config.macro.series, seed=seed, scenario=scenario)
+            intervals[macro.name] = config.macro.interval
     else:
         from tui.data.http import Fetcher  # httpx and the live providers load only here
         from tui.data.providers.registry import PROVIDERS
@@ -71,11 +79,27 @@ def build_engine(
             if config.headlines.feeds
             else None
         )
+        if config.macro.series:
+            from tui.data.providers.fred import FredMacro
+
+            macro = FredMacro(fetcher, config.providers["fred"].base_url, config.macro.series)
+            intervals[macro.name] = config.macro.interval
     settings = EngineSettings(
         chains=chains,
         intervals=intervals,
         max_age=max_age,
         max_headlines=config.headlines.max_items,
         demo=demo,
+        futures={name: pane.futures for name, pane in config.panes.items() if pane.futures},
     )
-    return Engine(config.instruments(), providers, settings, clock, headlines, backoff)
+    book = sessions if sessions is not None else SessionBook(default_cache_dir())
+    return Engine(
+        config.instruments() + config.futures_instruments(),
+        providers,
+        settings,
+        clock,
+        headlines,
+        backoff,
+        sessions=book,
+        macro=macro,
+    )

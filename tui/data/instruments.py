@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PANES: tuple[str, ...] = ("indices", "metals", "crypto")
+PANES: tuple[str, ...] = ("indices", "metals", "crypto", "fx", "rates", "energy")
+# Panes quoted in percent (yields): their moves are shown and exported in basis points.
+BASIS_POINT_PANES: frozenset[str] = frozenset({"rates"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,23 @@ KNOWN: dict[str, KnownSymbol] = {
     "BNB-USD": KnownSymbol("BNB", "CRYPTO", ("bnb", "binance coin")),
     "DOGE-USD": KnownSymbol("Dogecoin", "CRYPTO", ("dogecoin", "doge")),
     "ADA-USD": KnownSymbol("Cardano", "CRYPTO", ("cardano",)),
+    "EURUSD=X": KnownSymbol("EUR/USD", "FX", ("euro",)),
+    "JPY=X": KnownSymbol("USD/JPY", "FX", ("yen",)),
+    "GBPUSD=X": KnownSymbol("GBP/USD", "FX", ("sterling", "pound")),
+    "CNY=X": KnownSymbol("USD/CNY", "FX", ("yuan",)),
+    "KRW=X": KnownSymbol("USD/KRW", "FX", ("won",)),
+    "DX-Y.NYB": KnownSymbol("DXY", "FX", ("dollar index", "dollar")),
+    "^IRX": KnownSymbol("US 13-week", "CBOE", ("treasury bill",)),
+    "^FVX": KnownSymbol("US 5Y", "CBOE", ("5-year",)),
+    "^TNX": KnownSymbol("US 10Y", "CBOE", ("treasury yields", "10-year", "yields")),
+    "^TYX": KnownSymbol("US 30Y", "CBOE", ("30-year",)),
+    "CL=F": KnownSymbol("WTI crude", "CME", ("crude", "oil", "wti")),
+    "BZ=F": KnownSymbol("Brent crude", "CME", ("brent",)),
+    "NG=F": KnownSymbol("Natural gas", "CME", ("natural gas",)),
+    "ES=F": KnownSymbol("S&P 500 futures", "CME", ()),
+    "NQ=F": KnownSymbol("Nasdaq 100 futures", "CME", ()),
+    "YM=F": KnownSymbol("Dow futures", "CME", ()),
+    "RTY=F": KnownSymbol("Russell 2000 futures", "CME", ()),
 }
 
 DEFAULT_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -74,12 +93,24 @@ DEFAULT_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "crypto": {
         "Crypto": ("BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "BNB-USD", "DOGE-USD", "ADA-USD"),
     },
+    "fx": {"FX": ("EURUSD=X", "JPY=X", "GBPUSD=X", "CNY=X", "KRW=X", "DX-Y.NYB")},
+    "rates": {"US yields": ("^IRX", "^FVX", "^TNX", "^TYX")},
+    "energy": {"Energy": ("CL=F", "BZ=F", "NG=F")},
 }
+
+# Cash index -> the index future read while the cash market is shut ([panes.<pane>.futures]).
+DEFAULT_FUTURES: dict[str, dict[str, str]] = {
+    "indices": {"^GSPC": "ES=F", "^IXIC": "NQ=F", "^DJI": "YM=F", "^RUT": "RTY=F"},
+}
+FUTURES_GROUP = "Futures (paired)"  # hidden rows: fetched and priced, then attached to cash
 
 DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
     "indices": ("yahoo",),
     "metals": ("yahoo", "goldapi"),
     "crypto": ("coinbase", "binance", "coingecko", "yahoo"),
+    "fx": ("yahoo",),
+    "rates": ("yahoo",),
+    "energy": ("yahoo",),
 }
 
 OTHER_GROUP = "Other"

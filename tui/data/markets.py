@@ -20,7 +20,9 @@ class Market:
     open: time
     close: time
     lunch: tuple[time, time] | None = None
-    kind: str = "cash"  # cash: Mon-Fri session; globex: Sun 18:00-Fri 17:00 ET; always: 24/7
+    # cash: Mon-Fri session; globex: Sun 18:00-Fri 17:00 ET with a daily hour's break;
+    # fx: Sun 17:00-Fri 17:00 ET without a break; always: 24/7
+    kind: str = "cash"
 
     def is_open(self, when: datetime) -> bool:
         local = when.astimezone(ZoneInfo(self.tz))
@@ -28,6 +30,8 @@ class Market:
             return True
         if self.kind == "globex":
             return _globex_open(local)
+        if self.kind == "fx":
+            return _fx_open(local)
         if local.weekday() >= 5:
             return False
         now = local.time()
@@ -52,6 +56,16 @@ def _globex_open(local: datetime) -> bool:
     return not in_break
 
 
+def _fx_open(local: datetime) -> bool:
+    """Spot FX: from Sunday 17:00 to Friday 17:00 New York, around the clock."""
+    day, now = local.weekday(), local.time()
+    if day == 5:
+        return False
+    if day == 6:
+        return now >= time(17)
+    return not (day == 4 and now >= time(17))
+
+
 MARKETS: dict[str, Market] = {
     m.code: m
     for m in (
@@ -67,6 +81,8 @@ MARKETS: dict[str, Market] = {
         Market("ASX", "Sydney", "Australia/Sydney", time(10), time(16)),
         Market("COMEX", "New York", "America/New_York", time(18), time(17), kind="globex"),
         Market("OTC", "London", "America/New_York", time(18), time(17), kind="globex"),
+        Market("CME", "Chicago", "America/New_York", time(18), time(17), kind="globex"),
+        Market("FX", "Everywhere", "America/New_York", time(17), time(17), kind="fx"),
         Market("CRYPTO", "Everywhere", "UTC", time(0), time(0), kind="always"),
     )
 }

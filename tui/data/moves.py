@@ -8,7 +8,8 @@ range, the position in it, and whether (and why) the price is stale.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -16,7 +17,8 @@ from tui.data.instruments import Instrument
 from tui.data.lazy import list_cells
 from tui.data.markets import MARKETS
 from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
-from tui.data.snapshot import PaneSnapshot, Quote, StaleReason
+from tui.data.sessions import SessionBook
+from tui.data.snapshot import PaneSnapshot, Quote, Session, StaleReason
 
 INSTRUMENT_SCHEMA: dict[str, pl.DataType] = {
     "pane": pl.String(),
@@ -48,12 +50,24 @@ def instruments_frame(instruments: Sequence[Instrument]) -> pl.DataFrame:
     )
 
 
-def market_open_frame(markets: Iterable[str | None], now: datetime) -> pl.DataFrame:
-    """Open/closed per market code at ``now``: a handful of calls, not one per instrument."""
+def market_open_frame(
+    markets: Iterable[str | None], now: datetime, sessions: SessionBook | None = None
+) -> pl.DataFrame:
+    """Open/closed and session per market code at ``now``: a handful of calls, not one per row.
+
+    Holidays, half days and breaks come from the exchange calendars when they are cached
+    (:mod:`tui.data.sessions`), else regular hours.
+    """
+    book = sessions or SessionBook()
     codes = sorted({m for m in markets if m and m in MARKETS})
+    states = [book.state(c, now).state for c in codes]
     return pl.DataFrame(
-        {"market": codes, "market_open": [MARKETS[c].is_open(now) for c in codes]},
-        schema={"market": pl.String(), "market_open": pl.Boolean()},
+        {
+            "market": codes,
+            "market_open": [s is Session.REGULAR for s in states],
+            "market_session": [s.value for s in states],
+        },
+        schema={"market": pl.String(), "market_open": pl.Boolean(), "market_session": pl.String()},
     )
 
 
@@ -83,6 +97,7 @@ def compute_moves(
     now: datetime,
     max_age: Mapping[str, float],
     default_max_age: float = 300.0,
+    sessions: SessionBook | None = None,
 ) -> pl.DataFrame:
     """One row per instrument (in ``instruments`` order), with moves and staleness.
 
@@ -92,7 +107,7 @@ def compute_moves(
         {"source": list(max_age), "max_age": list(max_age.values())},
         schema={"source": pl.String(), "max_age": pl.Float64()},
     )
-    opens = market_open_frame(instruments.get_column("market").to_list(), now)
+    opens = market_open_frame(instruments.get_column("market").to_list(), now, sessions)
     now_lit = pl.lit(now).cast(UTC_TIME)
 
     last = pl.col("last")
@@ -132,6 +147,14 @@ def compute_moves(
             .then(pl.lit(StaleReason.CLOSED.value))
             .when(pl.col("age_s") > pl.col("max_age").fill_null(default_max_age))
             .then(pl.lit(StaleReason.OLD.value)),
+            # The source's own trading period decides open/closed; the calendar says why.
+            session=pl.when(last.is_null())
+            .then(pl.lit(None, pl.String()))
+            .when(has_session & in_session)
+            .then(pl.lit(Session.REGULAR.value))
+            .when(has_session & pl.col("market_session").is_in([Session.REGULAR.value]))
+            .then(pl.lit(Session.CLOSED.value))
+            .otherwise(pl.col("market_session")),
             name=pl.when(
                 (pl.col("display_name") == pl.col("symbol")) & pl.col("name").is_not_null()
             )
@@ -139,7 +162,7 @@ def compute_moves(
             .otherwise(pl.col("display_name")),
         )
     )
-    return frame.select(*SCALARS, "age_s", "series", "series_time")
+    return frame.select(*SCALARS, "age_s", "series", "series_time", "decimals", "session", "market")
 
 
 def pane_snapshots(
@@ -155,14 +178,25 @@ def pane_snapshots(
     series_time = list_cells(moves.get_column("series_time"))
     reasons: dict[str | None, StaleReason | None] = {r.value: r for r in StaleReason}
     reasons[None] = None
+    sessions: dict[str | None, Session | None] = {s.value: s for s in Session}
+    sessions[None] = None
     # Positional construction (faster): the scalar columns are in Quote's field order.
     columns = [moves.get_column(name).to_list() for name in SCALARS]
+    decimals = moves.get_column("decimals").to_list()
+    session = moves.get_column("session").to_list()
+    market = moves.get_column("market").to_list()
     for i, row in enumerate(zip(*columns, strict=True)):
         (pane, group, symbol, name, source, currency, last, prev, change, pct, high, low, pos,
          as_of, reason) = row  # fmt: skip
+        closed_on = (
+            _trading_day(market[i], as_of)
+            if reason == StaleReason.CLOSED.value and as_of is not None
+            else None
+        )
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
-                      series_time[i])  # fmt: skip
+                      series_time[i], decimals=decimals[i], session=sessions[session[i]],
+                      session_date=closed_on)  # fmt: skip
         if pane not in by_pane:
             by_pane[pane] = []
         by_pane[pane].append(quote)
@@ -170,6 +204,12 @@ def pane_snapshots(
         PaneSnapshot(name=pane, groups=tuple(groups.get(pane, ())), quotes=tuple(quotes))
         for pane, quotes in by_pane.items()
     )
+
+
+def _trading_day(market: str | None, when: datetime) -> date:
+    """The exchange-local date of a closing price (Friday's close read on Monday morning)."""
+    known = MARKETS.get(market or "")
+    return when.astimezone(ZoneInfo(known.tz)).date() if known else when.date()
 
 
 def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFrame:

@@ -20,6 +20,7 @@ session_start  datetime[us, UTC] | null  current regular session, when the sourc
 session_end    datetime[us, UTC] | null
 series_time    list[datetime[us, UTC]]   intraday series, oldest first, no nulls
 series         list[f64]                 prices matching ``series_time``
+decimals       i64 | null                decimals the source quotes with (Yahoo priceHint)
 =============  ========================  ==================================================
 """
 
@@ -47,6 +48,7 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "session_end": UTC_TIME,
     "series_time": pl.List(UTC_TIME),
     "series": pl.List(pl.Float64()),
+    "decimals": pl.Int64(),
 }
 
 
@@ -67,6 +69,7 @@ class QuoteRow:
     session_end: datetime | None = None
     series_time: list[datetime] = field(default_factory=list)
     series: list[float] = field(default_factory=list)
+    decimals: int | None = None
 
 
 def empty_quotes() -> pl.DataFrame:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from tui.data.errors import SourceError
+from tui.data.instruments import BASIS_POINT_PANES
 
 SPARK_POINTS = 32
 
@@ -20,6 +21,17 @@ class StaleReason(StrEnum):
     CLOSED = "market_closed"  # the market is shut; the last price is the close
     OLD = "old"  # older than the source's expected refresh
     FAILING = "source_failing"  # the source is failing; this is the last good value
+
+
+class Session(StrEnum):
+    """Which session a market (or a quote's market) is in; also the ``state`` of ``markets``."""
+
+    PRE = "pre"
+    REGULAR = "regular"
+    POST = "post"
+    BREAK = "break"  # a lunch break (Tokyo, Hong Kong, Shanghai)
+    CLOSED = "closed"  # outside the session on a trading day, or a weekend
+    HOLIDAY = "holiday"  # a weekday on which the exchange does not trade
 
 
 class SourceHealth(StrEnum):
@@ -46,6 +58,24 @@ class HeadlineResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FuturesLeg:
+    """The future paired with a cash index: read while the cash market is shut."""
+
+    symbol: str
+    name: str
+    last: float | None
+    change: float | None
+    change_pct: float | None
+    as_of: datetime | None
+    stale_reason: StaleReason | None
+    decimals: int | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_reason is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """One instrument's computed move, as shown in a row."""
 
@@ -67,6 +97,19 @@ class Quote:
     # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
     series: Sequence[float] = ()
     series_time: Sequence[datetime] = ()
+    # Decimals the source quotes this instrument with (Yahoo's meta.priceHint); None: unknown.
+    decimals: int | None = None
+    session: Session | None = None  # the session of the instrument's market now
+    futures: FuturesLeg | None = None  # the paired future, when one is configured
+    # The exchange-local trading day the price is from, for a closed row ("Fri close").
+    session_date: date | None = None
+
+    @property
+    def change_bp(self) -> float | None:
+        """The move in basis points, for yields quoted in percent (the rates pane); else None."""
+        if self.pane not in BASIS_POINT_PANES or self.change is None:
+            return None
+        return self.change * 100.0
 
     @property
     def spark(self) -> tuple[float, ...]:
@@ -110,6 +153,41 @@ class SourceStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketState:
+    """One exchange's state now and its next changes (from exchange calendars when verified)."""
+
+    code: str  # ISO MIC: XNYS, XLON, ...
+    name: str
+    state: Session
+    next_open: datetime | None
+    next_close: datetime | None
+    verified: bool  # False: regular hours only (calendar not computed yet, or unavailable)
+    next_change: datetime | None = None  # the next open, close, or end of a break
+
+
+@dataclass(frozen=True, slots=True)
+class MacroValue:
+    """One macro series' latest observation (FRED), as on the macro strip."""
+
+    series: str
+    title: str
+    value: float | None
+    previous: float | None
+    date: date | None  # the period the value is for (week ending, month)
+    stale: bool  # the period is older than the series' rhythm allows, or the source fails
+    source: str
+    error: str | None = None  # why the last fetch gave no new value (the value is the last good)
+    next_release: datetime | None = None
+    scale: float = 1.0  # units of the value (JTSJOL is in thousands)
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass(frozen=True, slots=True)
 class MarketSnapshot:
     generated_at: datetime
     demo: bool
@@ -117,6 +195,8 @@ class MarketSnapshot:
     headlines: tuple[Headline, ...] = ()
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
+    markets: tuple[MarketState, ...] = ()
+    macro: tuple[MacroValue, ...] = ()
 
     def pane(self, name: str) -> PaneSnapshot | None:
         return next((p for p in self.panes if p.name == name), None)

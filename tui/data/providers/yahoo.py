@@ -112,7 +112,27 @@ def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
         session_end=end,
         series_time=[t for t, _ in day],
         series=[p for _, p in day],
+        decimals=price_hint(meta),
     )
+
+
+MAX_DECIMALS = 8
+
+
+def price_hint(meta: object) -> int | None:
+    """Decimals from Yahoo's ``meta.priceHint`` (chart and spark metas carry it alike).
+
+    2 for most indices and futures, 3 for silver and the 30-year yield, 4 for FX and the
+    short yields. Anything that is not a small non-negative integer is ignored (None).
+    """
+    if not isinstance(meta, dict):
+        return None
+    hint = meta.get("priceHint")
+    if isinstance(hint, bool) or not isinstance(hint, int | float):
+        return None
+    if hint != hint or hint < 0 or hint > MAX_DECIMALS or int(hint) != hint:
+        return None
+    return int(hint)
 
 
 def _bars(result: dict[str, Any]) -> list[tuple[datetime, float]]:
