@@ -87,8 +87,16 @@ class MarketmonApp(App[None]):
         self._changed_since_apply = False
         self.engine: Engine | None = None
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
+        # One calendar book for the engine (staleness, JSON) and the header (states).
+        from tui.data.sessions import SessionBook, default_cache_dir
+
+        self.sessions = SessionBook(default_cache_dir())
         self.main_screen = MainScreen(
-            now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
+            now=self.clock.now,
+            demo=demo,
+            low_bandwidth=low_bandwidth,
+            animate=animate,
+            sessions=self.sessions,
         )
         self.main_screen.on_ready = self._apply
         # Fewer, larger frames over a slow link.
@@ -110,6 +118,7 @@ class MarketmonApp(App[None]):
             demo=self.demo,
             seed=self.seed,
             scenario=self.scenario,
+            sessions=self.sessions,
         )
         self.run_worker(
             self.engine.run(self._changed), name="poller", exclusive=True, group="poller"

@@ -6,10 +6,13 @@ import math
 from datetime import datetime
 
 
-def price(value: float | None) -> str:
-    """Digits a trader expects: 2 decimals for big prices, 4 for 1-10, 5 significant below 1."""
+def price(value: float | None, decimals: int | None = None) -> str:
+    """Digits a trader expects: the source's own (``decimals``, from Yahoo's priceHint) when
+    known, else 2 decimals for big prices, 4 for 1-10, 5 significant below 1."""
     if value is None or not math.isfinite(value):
         return "—"
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
     size = abs(value)
     if size >= 10:
         return f"{value:,.2f}"
@@ -21,10 +24,19 @@ def price(value: float | None) -> str:
     return f"{value:.{decimals}f}"
 
 
-def change(value: float | None) -> str:
+def change(value: float | None, decimals: int | None = None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    return ("+" if value > 0 else "") + price(value)
+    return ("+" if value > 0 else "") + price(value, decimals)
+
+
+def basis_points(value: float | None) -> str:
+    """A yield's move in basis points, one decimal: ``-9.2 bp``."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if round(value, 1) == 0:
+        return "0.0 bp"
+    return f"{value:+.1f} bp"
 
 
 def percent(value: float | None) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +20,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from tui.data.markets import HEADER_MARKETS, MARKETS, Market
+from tui.data.sessions import SessionBook
+from tui.data.snapshot import MarketState as BookState
+from tui.data.snapshot import Session
 
 TITLE = "marketmon"
 CITY_LABELS: dict[str, str] = {
@@ -35,27 +39,64 @@ CITY_LABELS: dict[str, str] = {
 class MarketState:
     label: str
     is_open: bool
-    word: str  # "open", "closed" or "lunch"
+    word: str  # "open", "closed", "lunch" or "holiday"
+    detail: str = ""  # the next change: "closes 2:10", "· 12:30", "opens 2:10"
+    verified: bool = False  # from the exchange calendar, not just regular hours
 
 
-def market_states(when: datetime, codes: tuple[str, ...] = HEADER_MARKETS) -> list[MarketState]:
-    """Open/closed (or lunch break) for each header market at ``when``."""
+WORDS = {
+    Session.REGULAR: "open",
+    Session.BREAK: "lunch",
+    Session.CLOSED: "closed",
+    Session.HOLIDAY: "holiday",
+    Session.PRE: "pre",
+    Session.POST: "post",
+}
+
+
+def countdown(start: datetime, end: datetime) -> str:
+    """``2:10`` for two hours ten minutes (rounded up, so 0:00 never shows while shut)."""
+    minutes = max(0, -(-int((end - start).total_seconds()) // 60))
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _detail(state: BookState, market: Market, when: datetime) -> str:
+    change = state.next_change
+    if change is None:
+        return ""
+    if state.state is Session.BREAK:
+        return "· " + change.astimezone(ZoneInfo(market.tz)).strftime("%H:%M")
+    if change - when >= timedelta(hours=24):
+        return "opens " + change.astimezone(ZoneInfo(market.tz)).strftime("%a")
+    verb = "closes" if state.state is Session.REGULAR else "opens"
+    return f"{verb} {countdown(when, change)}"
+
+
+_DEFAULT_BOOK = SessionBook()  # regular hours only: used when no calendar book is given
+
+
+def market_states(
+    when: datetime, codes: tuple[str, ...] = HEADER_MARKETS, book: SessionBook | None = None
+) -> list[MarketState]:
+    """State and next change for each header market at ``when``: holidays, half days and
+    lunch breaks when the calendars are cached, regular hours (unverified) until then."""
+    book = book or _DEFAULT_BOOK
     states = []
     for code in codes:
         market = MARKETS.get(code)
         if market is None:
             continue
-        is_open = market.is_open(when)
-        word = "open" if is_open else ("lunch" if _at_lunch(market, when) else "closed")
-        states.append(MarketState(CITY_LABELS.get(market.city, code), is_open, word))
+        state = book.state(code, when)
+        states.append(
+            MarketState(
+                CITY_LABELS.get(market.city, code),
+                state.state is Session.REGULAR,
+                WORDS[state.state],
+                _detail(state, market, when),
+                state.verified,
+            )
+        )
     return states
-
-
-def _at_lunch(market: Market, when: datetime) -> bool:
-    if market.lunch is None or market.kind != "cash":
-        return False
-    local = market.local_time(when)
-    return local.weekday() < 5 and market.lunch[0] <= local.time() < market.lunch[1]
 
 
 CLOCK_CELLS = 15  # " 23:59:59 CEST ": the clock's cells at the left edge
@@ -105,6 +146,7 @@ class MarketHeader(Widget):
         *,
         seconds: bool = True,
         animate: bool = True,
+        sessions: SessionBook | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -114,6 +156,7 @@ class MarketHeader(Widget):
         self._demo = demo
         self._seconds = seconds
         self._animated = animate
+        self._book = sessions
         self._shown_at = now()  # the instant the painted line describes
         self._key = self._key_at(self._shown_at)
         self._timer: Timer | None = None
@@ -155,7 +198,7 @@ class MarketHeader(Widget):
 
     def _key_at(self, when: datetime) -> tuple[object, ...]:
         """Everything the line shows that depends on time."""
-        return (self._clock_text(when), tuple(market_states(when)))
+        return (self._clock_text(when), tuple(market_states(when, book=self._book)))
 
     def _clock_text(self, when: datetime) -> tuple[str, str]:
         local = when.astimezone()
@@ -182,7 +225,7 @@ class MarketHeader(Widget):
             left.append(" ")
             left.append(" OFFLINE ", style("market-header--offline"))
 
-        states = market_states(self._shown_at)
+        states = market_states(self._shown_at, book=self._book)
         clock, zone = self._clock_text(self._shown_at)
         full_clock = self._clock(clock, zone)
         short_clock = self._clock(clock, "")
@@ -221,10 +264,14 @@ class MarketHeader(Widget):
             if i:
                 text.append("  ")
             text.append(state.label, style("market-header--city"))
+            if not state.verified:  # regular hours only: holidays not known yet
+                text.append("?", style("market-header--closed"))
             mark: Style = style("market-header--open" if state.is_open else "market-header--closed")
             text.append(" ●" if state.is_open else " ○", mark)
             if words:
-                text.append(f" {state.word}", mark)
+                word = "" if state.detail and state.word in ("open", "closed") else state.word
+                detail = " ".join(p for p in (word, state.detail) if p)
+                text.append(f" {detail}", mark)
         return text
 
     def _clock(self, clock: str, zone: str) -> Text:

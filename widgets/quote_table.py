@@ -21,7 +21,8 @@ from textual.events import Resize
 from textual.widgets.data_table import RowDoesNotExist
 
 from tui import format as fmt
-from tui.data.snapshot import Quote, StaleReason
+from tui.data.futures import shows_future
+from tui.data.snapshot import Quote, Session, StaleReason
 from widgets.live_table import LiveTable
 from widgets.spark import range_bar, sparkline
 from widgets.theme_styles import CellStyles, cell_styles
@@ -56,7 +57,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("pct", "Chg %", 7, True, 2),
     Column("spark", "Day", 8, False, 5),
     Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 6, True, 3),
+    Column("age", "Time", 9, True, 3),  # "Fri close": which session a closed price is from
 )
 PADDING = 2  # DataTable cell_padding=1 on each side
 SHORT_GROUPS = {"Asia-Pacific": "Asia-Pac"}
@@ -94,9 +95,13 @@ class QuoteTable(LiveTable):
     }
     """
 
-    def __init__(self, *, flash: bool = True, id: str | None = None) -> None:
+    def __init__(
+        self, *, flash: bool = True, basis_points: bool = False, id: str | None = None
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)
         self.flash_enabled = flash
+        # Yields: the move column shows basis points ("-9.2 bp"), not a percent of a percent.
+        self.basis_points = basis_points
         self.sort_mode = SortMode.REGION
         self.filter_text = ""
         self.now: datetime | None = None
@@ -193,7 +198,8 @@ class QuoteTable(LiveTable):
         self._sigs.clear()
         for col in self._columns:
             width = name_width if col.key == "name" else col.width
-            label = Text(col.label, justify="right" if col.right else "left")
+            title = "Chg bp" if col.key == "pct" and self.basis_points else col.label
+            label = Text(title, justify="right" if col.right else "left")
             self.add_column(label, width=width, key=col.key)
         self._sync(force_sort=True)
         if cursor_symbol:
@@ -269,7 +275,8 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason,
-                first_in_group, q.symbol in self._flashing, age)  # fmt: skip
+                first_in_group, q.symbol in self._flashing, age, q.decimals, q.futures,
+                q.session_date)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -328,13 +335,33 @@ class QuoteTable(LiveTable):
         name.row_key = q.symbol
         name.no_wrap = True
         name.overflow = "ellipsis"
+        change = fmt.change(q.change, q.decimals)
+        chg = Text(change, style=direction, justify="right")
+        pct = Text(
+            fmt.basis_points(q.change_bp) if self.basis_points else fmt.percent(q.change_pct),
+            style=direction,
+            justify="right",
+        )
+        if shows_future(q) and q.futures is not None:
+            # The cash market is shut: the move is the future's, and the row says so.
+            leg = q.futures
+            leg_dir = (
+                styles.up
+                if (leg.change or 0) > 0
+                else styles.down
+                if (leg.change or 0) < 0
+                else Style()
+            )
+            chg = Text(leg.symbol, style=styles.muted, justify="right")
+            marker = "" if any(c.key == "chg" for c in self._columns) else "F"
+            pct = Text(marker + fmt.percent(leg.change_pct), style=leg_dir, justify="right")
         return {
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last), style=last_style, justify="right"),
-            "chg": Text(fmt.change(q.change), style=direction, justify="right"),
-            "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
+            "last": Text(fmt.price(q.last, q.decimals), style=last_style, justify="right"),
+            "chg": chg,
+            "pct": pct,
             "spark": Text(sparkline(q.spark or q.series, 8), style=direction),
             "range": Text(range_bar(q.range_pos, 7), style=styles.muted),
             "age": self._age_cell(q, styles),
@@ -348,7 +375,12 @@ class QuoteTable(LiveTable):
         if q.stale_reason is StaleReason.FAILING:
             return Text(f"!{age}", style=styles.error, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
-            return Text("closed", style=styles.muted, justify="right")
+            # Which session the price is from: on a Monday morning, Friday's move is "Fri close".
+            if q.session is Session.BREAK:
+                label = "lunch"
+            else:
+                label = f"{q.session_date:%a} close" if q.session_date else "closed"
+            return Text(label, style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.OLD:
             return Text(age, style=styles.warning, justify="right")
         local = q.as_of.astimezone()

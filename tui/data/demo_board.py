@@ -18,7 +18,7 @@ from tui.data.snapshot import MacroValue
 # symbol -> (previous close, currency, market, normal daily move, decimals)
 BOARD: dict[str, tuple[float, str, str, float, int]] = {
     "EURUSD=X": (1.1790, "USD", "FX", 0.004, 4),
-    "JPY=X": (155.20, "JPY", "FX", 0.005, 3),
+    "JPY=X": (155.20, "JPY", "FX", 0.005, 2),
     "GBPUSD=X": (1.3390, "USD", "FX", 0.004, 4),
     "CNY=X": (7.1120, "CNY", "FX", 0.002, 4),
     "KRW=X": (1_418.50, "KRW", "FX", 0.004, 2),

@@ -116,9 +116,11 @@ def compute_moves(
     low = pl.min_horizontal("day_low", "last", pl.col("series").list.min())
     has_session = pl.col("session_start").is_not_null() & pl.col("session_end").is_not_null()
     in_session = (now_lit >= pl.col("session_start")) & (now_lit < pl.col("session_end"))
+    # A lunch break (Tokyo, Hong Kong, Shanghai) falls inside the source's regular period.
+    at_break = pl.col("market_session").fill_null("") == Session.BREAK.value
     is_open = (
         pl.when(has_session)
-        .then(in_session)
+        .then(in_session & ~at_break)
         .otherwise(pl.col("market_open").fill_null(True))  # unknown market: assume open
     )
     age = (now_lit - pl.col("as_of")).dt.total_microseconds() / 1_000_000
@@ -150,6 +152,8 @@ def compute_moves(
             # The source's own trading period decides open/closed; the calendar says why.
             session=pl.when(last.is_null())
             .then(pl.lit(None, pl.String()))
+            .when(at_break)
+            .then(pl.lit(Session.BREAK.value))
             .when(has_session & in_session)
             .then(pl.lit(Session.REGULAR.value))
             .when(has_session & pl.col("market_session").is_in([Session.REGULAR.value]))

@@ -1,4 +1,5 @@
-"""The main screen: four panes (indices, metals, crypto, headlines), a tape and a status line."""
+"""The main screen: the quote panes (indices, metals, crypto, fx, rates, energy), headlines,
+a macro strip, a tape and a status line."""
 
 from __future__ import annotations
 
@@ -15,22 +16,47 @@ from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.data.instruments import BASIS_POINT_PANES
+from tui.data.sessions import SessionBook
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, layout_for
 from tui.messages import OpenDetail
+from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
 from widgets.status_bar import SourceStatusBar
 from widgets.tape import HeadlineTape, TapeItem
 
+# In the order the grid places them (see app.tcss); keys 1-4 kept their meaning, 5-7 are new.
 PANES: tuple[tuple[str, str], ...] = (
     ("indices", "Global indices"),
     ("metals", "Metals"),
     ("crypto", "Crypto"),
+    ("fx", "FX"),
+    ("rates", "Rates"),
+    ("energy", "Energy"),
     ("news", "Headlines"),
 )
-SHORT_TITLES = {"indices": "Indices", "metals": "Metals", "crypto": "Crypto", "news": "News"}
+SHORT_TITLES = {
+    "indices": "Indices",
+    "metals": "Metals",
+    "crypto": "Crypto",
+    "fx": "FX",
+    "rates": "Rates",
+    "energy": "Energy",
+    "news": "News",
+}
+PANE_KEYS = {
+    "indices": "1",
+    "metals": "2",
+    "crypto": "3",
+    "news": "4",
+    "fx": "5",
+    "rates": "6",
+    "energy": "7",
+}
+QUOTE_PANES = tuple(key for key, _ in PANES if key != "news")
 
 
 class MainScreen(Screen[None]):
@@ -39,6 +65,9 @@ class MainScreen(Screen[None]):
         Binding("2", "focus_pane('metals')", "Metals", show=False),
         Binding("3", "focus_pane('crypto')", "Crypto", show=False),
         Binding("4", "focus_pane('news')", "News", show=False),
+        Binding("5", "focus_pane('fx')", "FX", show=False),
+        Binding("6", "focus_pane('rates')", "Rates", show=False),
+        Binding("7", "focus_pane('energy')", "Energy", show=False),
         Binding("s", "cycle_sort", "Sort"),
         Binding("slash", "open_filter", "Filter", key_display="/"),
         Binding("n", "headlines", "Headlines"),
@@ -51,8 +80,10 @@ class MainScreen(Screen[None]):
         demo: bool,
         low_bandwidth: bool,
         animate: bool,
+        sessions: SessionBook | None = None,
     ) -> None:
         super().__init__()
+        self.sessions = sessions
         self.now = now
         self.demo = demo
         self.low_bandwidth = low_bandwidth
@@ -68,7 +99,11 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(
-            now=self.now, demo=self.demo, seconds=not self.low_bandwidth, animate=self.animated
+            now=self.now,
+            demo=self.demo,
+            seconds=not self.low_bandwidth,
+            animate=self.animated,
+            sessions=self.sessions,
         )
         yield Input(placeholder="filter by name or symbol (Enter keeps, Esc clears)", id="filter")
         yield Static(id="pane-tabs")
@@ -80,8 +115,13 @@ class MainScreen(Screen[None]):
                     if key == "news":
                         yield NewsTable(id="table-news")
                     else:
-                        yield QuoteTable(flash=not self.low_bandwidth, id=f"table-{key}")
+                        yield QuoteTable(
+                            flash=not self.low_bandwidth,
+                            basis_points=key in BASIS_POINT_PANES,
+                            id=f"table-{key}",
+                        )
         yield Static(id="too-small")
+        yield MacroStrip(id="macro")
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
         yield SourceStatusBar(now=self.now, animate=self.animated)
         yield Footer()
@@ -108,6 +148,7 @@ class MainScreen(Screen[None]):
             table = self.query_one(f"#table-{pane.name}", QuoteTable)
             touched += table.update_quotes(pane.quotes, now)
         touched += self.query_one(NewsTable).update_headlines(snapshot.headlines, now, self._names)
+        self.query_one(MacroStrip).update_values(snapshot.macro, now)
         self.query_one(HeadlineTape).set_items(
             [
                 TapeItem(
@@ -167,10 +208,10 @@ class MainScreen(Screen[None]):
         for key, _ in PANES:
             self.query_one(f"#pane-{key}").set_class(key == self.active_pane, "-active")
         tabs = Text()
-        for i, (key, _title) in enumerate(PANES, start=1):
+        for key, _title in sorted(PANES, key=lambda pane: PANE_KEYS[pane[0]]):
             style = "reverse bold" if key == self.active_pane else ""
-            tabs.append(f" {i} {SHORT_TITLES[key]} ", style=style)
-        tabs.append("  Tab/1-4 switch", style="dim")
+            tabs.append(f" {PANE_KEYS[key]} {SHORT_TITLES[key]} ", style=style)
+        tabs.append("  Tab/1-7 switch", style="dim")
         self.query_one("#pane-tabs", Static).update(tabs)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
@@ -232,7 +273,7 @@ class MainScreen(Screen[None]):
 
     def _update_subtitles(self) -> None:
         box = self.query_one("#filter", Input)
-        for key, _ in PANES[:3]:
+        for key in QUOTE_PANES:
             parts = [f"sort: {self.sort_mode.value}"]
             if box.value.strip():
                 parts.append(f"filter: {box.value.strip()}")
