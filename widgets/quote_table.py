@@ -106,6 +106,7 @@ class QuoteTable(LiveTable):
         self.filter_text = ""
         self.now: datetime | None = None
         self.cells_touched = 0  # for tests and the benchmark: cells written by updates
+        self.not_found: frozenset[str] = frozenset()
         self._quotes: dict[str, Quote] = {}
         self._order: list[str] = []
         self._shown: dict[str, dict[str, Text]] = {}
@@ -122,9 +123,21 @@ class QuoteTable(LiveTable):
 
     # --- public API -------------------------------------------------------------------------
 
-    def update_quotes(self, quotes: Sequence[Quote], now: datetime, *, flash: bool = True) -> int:
-        """Show ``quotes`` (in region order); return the number of cells written."""
+    def update_quotes(
+        self,
+        quotes: Sequence[Quote],
+        now: datetime,
+        *,
+        flash: bool = True,
+        not_found: frozenset[str] = frozenset(),
+    ) -> int:
+        """Show ``quotes`` (in region order); return the number of cells written.
+
+        ``not_found``: symbols the source says it does not have (an expired contract, a 404):
+        their rows stay on screen and say so.
+        """
         self.now = now
+        self.not_found = not_found
         self._order = [q.symbol for q in quotes]
         previous = self._quotes
         self._quotes = {q.symbol: q for q in quotes}
@@ -276,7 +289,7 @@ class QuoteTable(LiveTable):
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason,
                 first_in_group, q.symbol in self._flashing, age, q.decimals, q.futures,
-                q.session_date)  # fmt: skip
+                q.session_date, q.symbol in self.not_found)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -369,6 +382,8 @@ class QuoteTable(LiveTable):
 
     def _age_cell(self, q: Quote, styles: CellStyles) -> Text:
         now = self.now
+        if not q.has_data and q.symbol in self.not_found:
+            return Text("not found", style=styles.warning, justify="right")
         if q.as_of is None or now is None:
             return Text("—", style=styles.muted, justify="right")
         age = fmt.age_between(q.as_of, now)

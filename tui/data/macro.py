@@ -14,6 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from tui.data.errors import ErrorKind, FetchError, SourceError
@@ -89,9 +90,11 @@ def max_period_age(observations: list[Observation]) -> timedelta:
     Weekly claims (week ending Saturday, out the next Thursday): 13 days. Monthly job openings
     (published about six weeks after the month starts): 75 days. Daily series: 6 days.
     """
-    if len(observations) < 2:
+    recent = [d for d, _ in observations[-7:]]
+    steps = [(b - a).days for a, b in pairwise(recent) if b > a]
+    if not steps:
         return timedelta(days=75)
-    step = (observations[-1][0] - observations[-2][0]).days
+    step = min(steps)  # a missing period (a gap) must not make the series look slower
     if step <= 3:
         return timedelta(days=6)
     if step <= 8:

@@ -12,7 +12,14 @@ from rich.text import Text
 from tui import format as fmt
 from tui.data.snapshot import MarketSnapshot, PaneSnapshot, Quote, StaleReason
 
-TITLES = {"indices": "Global indices", "metals": "Metals", "crypto": "Crypto"}
+TITLES = {
+    "indices": "Global indices",
+    "metals": "Metals",
+    "crypto": "Crypto",
+    "fx": "FX",
+    "rates": "Rates (moves in basis points)",
+    "energy": "Energy",
+}
 STALE_LABEL = {
     StaleReason.CLOSED: "closed",
     StaleReason.OLD: "delayed",
@@ -50,15 +57,24 @@ def pane_table(pane: PaneSnapshot, snap: MarketSnapshot) -> Table:
         status = STALE_LABEL.get(q.stale_reason, "") if q.stale_reason else ""
         if not q.has_data:
             status = "no data"
+        if q.stale_reason is StaleReason.CLOSED and q.session_date is not None:
+            status = f"{q.session_date:%a} close"
+        if q.futures is not None and q.futures.change_pct is not None:
+            status += f" · {q.futures.symbol} {fmt.percent(q.futures.change_pct)}"
+        change = (
+            fmt.basis_points(q.change_bp)
+            if q.change_bp is not None
+            else fmt.change(q.change, q.decimals)
+        )
         table.add_row(
             Text(q.group),
             Text(q.name),
             Text(q.symbol),
-            Text(fmt.price(q.last)),
-            Text(fmt.change(q.change), style=style),
+            Text(fmt.price(q.last, q.decimals)),
+            Text(change, style=style),
             Text(fmt.percent(q.change_pct), style=style),
-            Text(fmt.price(q.day_low)),
-            Text(fmt.price(q.day_high)),
+            Text(fmt.price(q.day_low, q.decimals)),
+            Text(fmt.price(q.day_high, q.decimals)),
             Text(fmt.age_between(q.as_of, snap.generated_at)),
             Text(q.source or "—"),
             Text(status, style="yellow" if status else ""),
@@ -82,6 +98,24 @@ def snapshot_renderable(snap: MarketSnapshot, headlines: int = 10) -> Renderable
                 Text(fmt.age_between(h.published, snap.generated_at)), Text(h.source), Text(h.title)
             )
         parts.append(news)
+    if snap.macro:
+        title = "Macro — DEMO (simulated)" if snap.demo else "Macro (FRED)"
+        macro = Table(title=title, title_justify="left", header_style="bold")
+        for column in ("Series", "Title", "Value", "Change", "Period", "Status"):
+            macro.add_column(column, no_wrap=True)
+        for m in snap.macro:
+            status = "stale" if m.stale else ""
+            if m.error:
+                status = f"last good: {m.error}" if m.value is not None else m.error
+            macro.add_row(
+                Text(m.series),
+                Text(m.title),
+                Text(fmt.price(m.value, 0) if m.value is not None else "—"),
+                Text(fmt.change(m.change, 0)),
+                Text(m.date.isoformat() if m.date else "—"),
+                Text(status, style="yellow" if status else ""),
+            )
+        parts.append(macro)
     if snap.errors:
         errors = Table(title="Errors", title_justify="left", header_style="bold")
         errors.add_column("Source", no_wrap=True)

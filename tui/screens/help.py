@@ -16,7 +16,10 @@ from textual.widgets import Label
 
 # (sample as shown in a row, CSS class of the sample, what it means).
 LEGEND: tuple[tuple[str, str, str], ...] = (
-    ("closed", "legend-closed", "the market is closed: the price is its last close"),
+    ("Fri close", "legend-closed", "the market is closed: the price is that session's close"),
+    ("lunch", "legend-closed", "the market is at its lunch break"),
+    ("ES=F / F-2.6%", "legend-closed", "cash closed: the move shown is its future's"),
+    ("NY?", "legend-closed", "header: regular hours only, holidays not verified yet"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),
 )

@@ -16,6 +16,7 @@ from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.data.errors import ErrorKind
 from tui.data.instruments import BASIS_POINT_PANES
 from tui.data.sessions import SessionBook
 from tui.data.snapshot import MarketSnapshot, SourceHealth
@@ -144,9 +145,16 @@ class MainScreen(Screen[None]):
         now = self.now()
         self._names = {q.symbol: q.name for q in snapshot.quotes}
         touched = 0
+        not_found = frozenset(
+            e.symbol
+            for e in snapshot.errors
+            if e.symbol
+            and e.kind is ErrorKind.NO_DATA
+            and (e.status == 404 or "not found" in e.message.casefold())
+        )
         for pane in snapshot.panes:
             table = self.query_one(f"#table-{pane.name}", QuoteTable)
-            touched += table.update_quotes(pane.quotes, now)
+            touched += table.update_quotes(pane.quotes, now, not_found=not_found)
         touched += self.query_one(NewsTable).update_headlines(snapshot.headlines, now, self._names)
         self.query_one(MacroStrip).update_values(snapshot.macro, now)
         self.query_one(HeadlineTape).set_items(
