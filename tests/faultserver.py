@@ -25,6 +25,7 @@ Routes (the real paths of each provider, all at the root):
     binance    /api/v3/ticker/24hr (symbols=[...] or symbol=...), /api/v3/klines
     coingecko  /api/v3/coins/markets?ids=...
     goldapi    /price/{XAU}
+    fred       /graph/fredgraph.csv?id={SERIES}
     headlines  /rss/{name}.xml
 
 Also here: :class:`IoClock`, a :class:`~tui.data.clock.VirtualClock` that only moves when every
@@ -628,6 +629,9 @@ class FaultServer:
         if path.startswith("/price/"):
             metal = path.removeprefix("/price/")
             return _Body(200, "application/json", goldapi_price(metal, self.price(metal), now))
+        if path == "/graph/fredgraph.csv":
+            series = query.get("id", [""])[0]
+            return _Body(200, "text/csv", text=fred_csv(series, now))
         if path.startswith("/rss/") and path.endswith(".xml"):
             name = path.removeprefix("/rss/").removesuffix(".xml")
             return _Body(200, "application/rss+xml", text=rss_feed(name, now, self.rss_items))
@@ -777,6 +781,14 @@ def coingecko_market(coin: str, price: float, now: datetime) -> dict[str, Any]:
         "last_updated": _iso(now),
         "sparkline_in_7d": {"price": _walk(symbol, price, 168)},
     }
+
+
+def fred_csv(series: str, now: datetime) -> str:
+    """FRED's graph CSV: the new ``observation_date`` header, three recent weekly values."""
+    saturday = (now - timedelta(days=(now.weekday() - 5) % 7 + 7)).date()
+    base = 200_000 + zlib.crc32(series.encode()) % 50_000
+    rows = [f"{saturday - timedelta(days=7 * k)},{base + 1000 * k}" for k in (2, 1, 0)]
+    return "observation_date," + series + "\n" + "\n".join(rows) + "\n"
 
 
 def goldapi_price(metal: str, price: float, now: datetime) -> dict[str, Any]:

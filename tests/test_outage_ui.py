@@ -73,6 +73,7 @@ def config_for(base: str) -> Config:
             "general": {"refresh": 30, "timeout": 2, "backoff_cap": 120},
             "providers": {"yahoo": {"base_url": f"{base}/yahoo"}},
             "headlines": {"feeds": []},
+            "macro": {"series": []},  # no FRED: this server only speaks Yahoo
             "panes": {
                 "indices": {"symbols": ["^GSPC"]},
                 "metals": {"symbols": ["GC=F"], "sources": ["yahoo"]},

@@ -48,11 +48,22 @@ base_url = "{base}/coingecko"
 [providers.goldapi]
 base_url = "{base}/goldapi"
 
+[macro]
+series = []
+
 [headlines]
 feeds = ["{base}/rss/markets.xml"]
 
 [panes.indices]
 symbols = ["^GSPC"]
+[panes.indices.futures]
+
+[panes.fx]
+symbols = ["EURUSD=X"]
+[panes.rates]
+symbols = ["^TNX"]
+[panes.energy]
+symbols = ["CL=F"]
 
 [panes.metals]
 symbols = ["XAU"]
@@ -82,7 +93,9 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     result = run_cli("snapshot", "--format", "json", "--config", str(config))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"generated_at", "demo", "quotes", "headlines", "errors"}
+    assert set(data) == {
+        "generated_at", "demo", "quotes", "headlines", "errors", "markets", "macro",
+    }  # fmt: skip
     assert data["demo"] is False
     assert data["generated_at"].endswith("Z")
     quotes = {q["symbol"]: q for q in data["quotes"]}
@@ -104,6 +117,10 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "stale_reason",
+            "session",
+            "change_bp",
+            "futures",
         }
         for q in data["quotes"]
     )
@@ -138,8 +155,15 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     eth = quotes["ETH-USD"]  # Coinbase 404s for ETH-USD here: Binance takes over
     assert (eth["source"], eth["currency"], eth["last"]) == ("binance", "USDT", 3021.45)
 
-    assert [e["source"] for e in data["errors"]] == ["coinbase"]
-    assert data["errors"][0]["symbol"] == "ETH-USD"
+    # The server has no FX, yields or crude: those rows answer 404 and say so.
+    errors = {(e["source"], e["symbol"]): e["message"] for e in data["errors"]}
+    assert set(errors) == {
+        ("coinbase", "ETH-USD"),
+        ("yahoo", "EURUSD=X"),
+        ("yahoo", "^TNX"),
+        ("yahoo", "CL=F"),
+    }
+    assert "404" in errors[("yahoo", "EURUSD=X")]
 
     titles = [h["title"] for h in data["headlines"]]
     assert titles[0] == "Gold hits record as Goldman raises forecast"
@@ -176,7 +200,9 @@ def test_demo_snapshot_is_labelled_and_complete() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["demo"] is True
-    assert len(data["quotes"]) == 28
+    assert len(data["quotes"]) == 28 + 6 + 4 + 3  # and FX, yields, energy
+    assert [m["series"] for m in data["macro"]] == ["ICSA", "JTSJOL"]
+    assert {m["source"] for m in data["macro"]} == {"demo-macro"}
     assert {q["source"] for q in data["quotes"]} == {"demo"}
     table = run_cli("snapshot", "--demo")
     assert "DEMO (simulated data)" in table.stdout

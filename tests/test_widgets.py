@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.widget import Widget
 
 import widgets.tape as tape_module
+from tui.data.sessions import SessionBook, default_cache_dir
 from tui.data.snapshot import SourceHealth, SourceStatus
 from widgets.market_header import MarketHeader, market_states
 from widgets.spark import range_bar, sparkline
@@ -248,6 +249,17 @@ async def test_tape_restyles_on_theme_change() -> None:
 # -- header -----------------------------------------------------------------------------------
 
 
+def calendars() -> SessionBook:
+    return SessionBook(default_cache_dir())
+
+
+async def test_header_marks_regular_hours_as_unverified() -> None:
+    header = MarketHeader(fixed(), demo=False, animate=False)  # no calendar: regular hours
+    app = Host(header)
+    async with app.run_test(size=(160, 3)):
+        assert "NY? ● closes 6:00" in line(header)
+
+
 def test_market_states_for_fixed_time() -> None:
     states = {s.label: s for s in market_states(NOW)}
     assert list(states) == ["NY", "LDN", "FRA", "TYO", "SEO", "HK"]
@@ -258,15 +270,16 @@ def test_market_states_for_fixed_time() -> None:
 
 
 async def test_header_shows_markets_badges_and_clock() -> None:
-    header = MarketHeader(fixed(), demo=True, animate=False)
+    header = MarketHeader(fixed(), demo=True, animate=False, sessions=calendars())
     app = Host(header)
-    async with app.run_test(size=(140, 3)) as pilot:
+    async with app.run_test(size=(160, 3)) as pilot:
         text = line(header)
         assert "marketmon" in text
         assert "DEMO" in text
         assert "PAUSED" not in text
-        assert "NY ● open" in text
-        assert "TYO ○ closed" in text
+        assert "NY ● closes 6:00" in text  # 15:00 UTC: New York closes at 21:00 UTC
+        assert "TYO ○ opens 9:00" in text  # Tokyo opens at 09:00 (00:00 UTC)
+        assert "?" not in text  # the calendars are cached: states are verified
         assert text.startswith(" " + NOW.astimezone().strftime("%H:%M:%S %Z"))
         assert header.region.y == 0
         header.paused = True
@@ -275,7 +288,7 @@ async def test_header_shows_markets_badges_and_clock() -> None:
 
 
 async def test_header_drops_detail_to_fit() -> None:
-    header = MarketHeader(fixed(), demo=False, seconds=False, animate=False)
+    header = MarketHeader(fixed(), demo=False, seconds=False, animate=False, sessions=calendars())
     app = Host(header)
     async with app.run_test(size=(60, 3)):
         text = line(header)

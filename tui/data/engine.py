@@ -83,6 +83,7 @@ class Engine:
         self.macro_feed = macro
         self.macro: tuple[MacroValue, ...] = ()
         self._macro_errors: tuple[SourceError, ...] = ()
+        self._calendar_job: asyncio.Task[None] | None = None
         self._chains = self._build_chains()
         self._chain_frame = pl.DataFrame(
             [
@@ -266,11 +267,12 @@ class Engine:
             loops.append(self._headline_loop(changed))
         if macro_name is not None:
             loops.append(self._macro_loop(macro_name, changed))
-        loops.append(self._calendar_task(changed))
         tasks = [asyncio.create_task(loop) for loop in loops]
         try:
             await asyncio.gather(*tasks)
         finally:
+            if self._calendar_job is not None:
+                tasks.append(self._calendar_job)
             for task in tasks:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -312,13 +314,18 @@ class Engine:
             changed()
             await self._idle(name, state.interval)
 
-    async def _calendar_task(self, changed: Callable[[], None]) -> None:
-        """Once an hour, make sure this year's (and near New Year the next) calendars exist."""
-        while True:
-            if self.sessions.load(self.clock.now()):
-                await self.prepare_calendars()
-                changed()
-            await self.clock.sleep(3600.0)
+    def _calendars_needed(self, missing: list[int]) -> None:
+        """Start the calendar subprocess for missing years, at most one job at a time.
+
+        Not a polling loop: it sleeps on no clock, so virtual-time tests count the same loops;
+        it runs when a snapshot finds a year missing (at start, and at New Year).
+        """
+        if not missing or (self._calendar_job is not None and not self._calendar_job.done()):
+            return
+        try:
+            self._calendar_job = asyncio.get_running_loop().create_task(self.prepare_calendars())
+        except RuntimeError:  # no running loop (a snapshot taken from synchronous code)
+            return
 
     async def _hold_until_allowed(self, state: SourceState) -> None:
         while (wait := state.not_before - self.clock.monotonic()) > 0:
@@ -349,7 +356,8 @@ class Engine:
     def snapshot(self) -> MarketSnapshot:
         now = self.clock.now()
         selected = select_quotes(self.store.candidates(), self._chain_frame)
-        self.sessions.load(now)  # picks up a calendar another process (or task) computed
+        # Picks up a calendar another process (or the job) computed; starts the job if needed.
+        self._calendars_needed(self.sessions.load(now))
         moves = compute_moves(
             selected, self._instruments_frame, now, self.settings.max_age, sessions=self.sessions
         )

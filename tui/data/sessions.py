@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ MIC_NAMES: dict[str, str] = {
 # Near the end of a year the next one is needed too, for "opens in …" across New Year.
 NEXT_YEAR_WITHIN = timedelta(days=14)
 WORKER_TIMEOUT = 60.0
+RELOOK_SECONDS = 10.0  # how often a reader looks again for a year's file that was missing
 
 # (open, close, break_start, break_end) in epoch seconds.
 SessionRow = tuple[int, int, int | None, int | None]
@@ -105,6 +107,7 @@ class SessionBook:
         self._errors: dict[int, dict[str, str]] = {}
         self._calendars: dict[str, _Calendar] = {}
         self._failed: set[int] = set()  # years the worker could not produce in this run
+        self._looked_at = -RELOOK_SECONDS  # monotonic time of the last look for missing files
 
     # --- the cache ------------------------------------------------------------------------
 
@@ -186,6 +189,9 @@ class SessionBook:
         """The state of market ``code`` (marketmon's code or a MIC) at ``now``."""
         code = CODE_OF.get(code, code)
         market = MARKETS[code]
+        if now.year not in self._years and time.monotonic() - self._looked_at >= RELOOK_SECONDS:
+            self._looked_at = time.monotonic()
+            self.load(now)  # the header asks every second: look for the file now and then
         mic = MIC_OF.get(code, code)
         name = MIC_NAMES.get(mic, market.city)
         if market.kind != "cash":
