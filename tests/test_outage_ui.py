@@ -24,7 +24,14 @@ from widgets.quote_table import QuoteTable
 
 # Tuesday 15:00 UTC: New York and Globex are open, crypto always is.
 START = datetime(2026, 2, 3, 15, 0, tzinfo=UTC)
-SYMBOLS = {"^GSPC": 6800.0, "GC=F": 4100.0, "BTC-USD": 66000.0}
+SYMBOLS = {
+    "^GSPC": 6800.0,
+    "GC=F": 4100.0,
+    "BTC-USD": 66000.0,
+    "EURUSD=X": 1.179,
+    "^TNX": 4.183,
+    "CL=F": 62.35,
+}
 HH_MM = re.compile(r"^\d\d:\d\d$")
 LOOPS = 1  # one provider (yahoo) and no headline feeds: one engine loop to park
 
@@ -75,9 +82,12 @@ def config_for(base: str) -> Config:
             "headlines": {"feeds": []},
             "macro": {"series": []},  # no FRED: this server only speaks Yahoo
             "panes": {
-                "indices": {"symbols": ["^GSPC"]},
+                "indices": {"symbols": ["^GSPC"], "futures": {}},
                 "metals": {"symbols": ["GC=F"], "sources": ["yahoo"]},
                 "crypto": {"symbols": ["BTC-USD"], "sources": ["yahoo"]},
+                "fx": {"symbols": ["EURUSD=X"]},
+                "rates": {"symbols": ["^TNX"]},
+                "energy": {"symbols": ["CL=F"]},
             },
         },
         None,
