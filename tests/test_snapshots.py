@@ -25,7 +25,9 @@ def after_data(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return run_before
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "size", [(80, 24), (120, 40), (160, 48), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 def test_main_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(frozen_demo_app(), terminal_size=size, run_before=after_data())
 

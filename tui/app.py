@@ -225,6 +225,7 @@ def key_help() -> list[tuple[str, str]]:
     """Every key, for the help screen."""
     return [
         ("1 2 3 4", "focus indices / metals / crypto / headlines"),
+        ("5 6 7", "focus FX / rates / energy"),
         ("Tab / Shift+Tab", "next / previous pane"),
         ("↑ ↓ / j k", "move within a pane"),
         ("Enter", "open the detail view (chart, stats, related headlines)"),
