@@ -48,6 +48,7 @@ def provider_frame(symbols: list[str], source: str, seed: int) -> pl.DataFrame:
             "session_end": [None] * n,
             "series_time": pl.Series([stamps] * n).cast(pl.List(UTC_TIME)),
             "series": pl.Series(walk, dtype=pl.List(pl.Float64)),
+            "decimals": [2] * n,
         },
         schema_overrides={
             "name": pl.String,

@@ -189,13 +189,12 @@ def pane_snapshots(
     decimals = moves.get_column("decimals").to_list()
     session = moves.get_column("session").to_list()
     market = moves.get_column("market").to_list()
+    closed = StaleReason.CLOSED.value  # an enum attribute costs ~5 µs a row; read it once
     for i, row in enumerate(zip(*columns, strict=True)):
         (pane, group, symbol, name, source, currency, last, prev, change, pct, high, low, pos,
          as_of, reason) = row  # fmt: skip
         closed_on = (
-            _trading_day(market[i], as_of)
-            if reason == StaleReason.CLOSED.value and as_of is not None
-            else None
+            _trading_day(market[i], as_of) if reason == closed and as_of is not None else None
         )
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
