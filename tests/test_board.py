@@ -193,3 +193,34 @@ async def test_demo_names_no_price_for_an_unknown_symbol(tmp_path: Path) -> None
     assert fx is not None
     assert fx.by_symbol()["TRY=X"].last is None  # a row, but no invented price
     assert any(e.symbol == "TRY=X" and "not found" in e.message for e in snap.errors)
+
+
+async def test_the_main_screen_shows_every_new_pane_and_an_empty_one(tmp_path: Path) -> None:
+    from tui.app import create_app
+    from tui.data.clock import VirtualClock
+    from tui.demo_app import wait_for_data
+    from widgets.macro_strip import MacroStrip
+    from widgets.quote_table import QuoteTable
+
+    path = tmp_path / "c.toml"
+    path.write_text("[panes.energy]\nsymbols = []\n")
+    app = create_app(load_config(path), demo=True, clock=VirtualClock(MONDAY_ASIA), animate=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for_data(app)
+        await pilot.pause(0.2)
+        screen = app.main_screen
+        rates = screen.query_one("#table-rates", QuoteTable)
+        assert rates.row_count == 4
+        assert rates.get_cell("^TNX", "pct").plain.endswith(" bp")
+        spx = screen.query_one("#table-indices", QuoteTable)
+        assert spx.get_cell("^GSPC", "age").plain == "Fri close"
+        # The Chg column is hidden at this width: the future's move is marked with an F.
+        assert "chg" not in spx.visible_columns
+        assert spx.get_cell("^GSPC", "pct").plain.startswith("F-")
+        assert not spx.get_cell("^VIX", "pct").plain.startswith("F")  # no future: its own
+        assert screen.query_one("#table-fx", QuoteTable).row_count == 6
+        assert screen.query_one("#table-energy", QuoteTable).row_count == 0
+        strip = screen.query_one(MacroStrip)
+        assert "Jobless claims" in strip.render().plain
+        for pane in ("fx", "rates", "energy", "news"):
+            assert screen.query_one(f"#pane-{pane}").region.height > 0, pane

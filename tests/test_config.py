@@ -129,7 +129,10 @@ sources = ["binance", "yahoo"]
             "[panes.metals]\nsymbols = ['GC=F', 3]\n",
             "panes.metals.symbols[1]: must be a non-empty string, not an integer",
         ),
-        ("[panes.metals]\nsymbols = []\n", "panes.metals.symbols: must not be empty"),
+        (
+            "[panes.metals]\nsymbols = ['GC=F', 'GC=F']\n",
+            "panes.metals.symbols: lists 'GC=F' twice",
+        ),
         (
             "[panes.indices]\nsymbols = ['^GSPC']\n[panes.indices.groups]\nEurope = ['^FTSE']\n",
             "panes.indices.groups.Europe: '^FTSE' is not in panes.indices.symbols",
@@ -210,3 +213,9 @@ def test_dangling_symlink_is_a_clear_error(tmp_path: Path) -> None:
     link.symlink_to(tmp_path / "gone.toml")
     with pytest.raises(ConfigError, match="file not found"):
         load_config(link)
+
+
+def test_an_empty_symbol_list_turns_a_pane_off(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[panes.fx]\nsymbols = []\n"))
+    assert config.panes["fx"].symbols == ()
+    assert not [i for i in config.instruments() if i.pane == "fx"]

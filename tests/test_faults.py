@@ -139,9 +139,13 @@ def make_config(
             },
             "headlines": {"feeds": [feed or f"{url}/rss/markets.xml"], "interval": 30},
             "panes": {
-                "indices": {"symbols": ["^GSPC"], "sources": ["yahoo"]},
+                "indices": {"symbols": ["^GSPC"], "sources": ["yahoo"], "futures": {}},
                 "metals": {"symbols": ["GC=F", "XAU"], "sources": ["yahoo", "goldapi"]},
                 "crypto": {"symbols": ["BTC-USD"], "sources": list(crypto)},
+                # The cross-asset panes are off: these tests time every Yahoo request.
+                "fx": {"symbols": []},
+                "rates": {"symbols": []},
+                "energy": {"symbols": []},
             },
         },
         None,

@@ -368,7 +368,8 @@ def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfi
         groups = tuple(DEFAULT_GROUPS[name].items())
 
     if "symbols" in raw:
-        symbols = check.strings(raw["symbols"], f"{key}.symbols")
+        # An empty list turns the pane off (a trader who wants no FX pane, say).
+        symbols = check.strings(raw["symbols"], f"{key}.symbols", allow_empty=True)
         if "groups" in raw:
             for group, members in groups:
                 for sym in members:
