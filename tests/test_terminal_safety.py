@@ -517,7 +517,7 @@ def test_markup_shows_literally_and_does_nothing(hostile_server: Upstream, tmp_p
         timeout=10,
     )
     try:
-        # At 120×40 the main screen's headlines pane holds only a few titles beside the six
+        # At 120x40 the main screen's headlines pane holds only a few titles beside the six
         # quote panes; the hostile markup titles are checked on the headlines screen.
         screen = tmux.wait_for(session, "Erase screen", "Headlines")
         tmux("send-keys", "-t", session, "n")
