@@ -195,12 +195,16 @@ class DetailScreen(Screen[None]):
             self._set_stat("stale", f"{self.symbol} is not in the current snapshot", "stale")
             return
         move = direction(quote.change)
-        self._set_stat("last", fmt.price(quote.last))
-        self._set_stat("prev", fmt.price(quote.prev_close))
-        self._set_stat("change", fmt.change(quote.change), move)
+        places = quote.decimals  # the source's own precision (Yahoo's priceHint), if known
+        self._set_stat("last", fmt.price(quote.last, places))
+        self._set_stat("prev", fmt.price(quote.prev_close, places))
+        change = fmt.change(quote.change, places)
+        if quote.change_bp is not None:  # a yield: the move in basis points too
+            change += f" ({fmt.basis_points(quote.change_bp)})"
+        self._set_stat("change", change, move)
         self._set_stat("pct", fmt.percent(quote.change_pct), move)
-        self._set_stat("high", fmt.price(quote.day_high))
-        self._set_stat("low", fmt.price(quote.day_low))
+        self._set_stat("high", fmt.price(quote.day_high, places))
+        self._set_stat("low", fmt.price(quote.day_low, places))
         pos = quote.range_pos
         self._set_stat(
             "range", f"{pos * 100:.0f}%" if pos is not None and math.isfinite(pos) else "—"
