@@ -104,6 +104,8 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "sigma",
+            "sigma_window",
         }
         for q in data["quotes"]
     )

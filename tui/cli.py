@@ -101,6 +101,7 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
     async def fetch() -> MarketSnapshot:
         from tui.data.clock import SystemClock
         from tui.data.factory import build_engine
+        from tui.data.history import default_cache_dir
         from tui.data.http import make_client
 
         async with make_client(read_timeout=config.general.timeout) as client:
@@ -111,6 +112,8 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
                 demo=args.demo,
                 seed=args.seed,
                 scenario=args.scenario,
+                history=True,
+                history_cache=default_cache_dir(),
             )
             return await engine.refresh_once()
 

@@ -1,6 +1,7 @@
 """Plain-data views of a snapshot for ``marketmon snapshot --format json|csv``.
 
-The JSON shape is a contract with scripts that consume it; do not add or rename keys.
+The JSON shape is a contract with scripts that consume it: keys are only ever added (``sigma``,
+``sigma_window``, the top-level ``alerts``), never renamed or removed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.data.sigma import SIGMA_WINDOW
 from tui.data.snapshot import MarketSnapshot, Quote
 
 QUOTE_FIELDS: tuple[str, ...] = (
@@ -28,6 +30,8 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "day_low",
     "as_of",
     "stale",
+    "sigma",
+    "sigma_window",
 )
 
 
@@ -63,6 +67,8 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "sigma": None if quote.sigma is None else round(quote.sigma, 2),
+        "sigma_window": SIGMA_WINDOW,
     }
 
 
