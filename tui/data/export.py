@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,7 +73,8 @@ def quote_record(quote: Quote) -> dict[str, Any]:
     }
 
 
-def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
+def snapshot_record(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON document; ``alerts`` are the fired alerts' records (``AlertEvent.record``)."""
     return {
         "generated_at": iso_utc(snap.generated_at),
         "demo": snap.demo,
@@ -84,11 +86,12 @@ def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
         "errors": [
             {"source": e.source, "symbol": e.symbol, "message": e.message} for e in snap.errors
         ],
+        "alerts": list(alerts),
     }
 
 
-def to_json(snap: MarketSnapshot) -> str:
-    return json.dumps(snapshot_record(snap), indent=2, ensure_ascii=False)
+def to_json(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> str:
+    return json.dumps(snapshot_record(snap, alerts), indent=2, ensure_ascii=False)
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
