@@ -73,7 +73,7 @@ class AlertDispatcher:
     async def run_command(self, message: str) -> str | None:
         """Run the command with ``message`` as its last argument, never through a shell."""
         argv = [*self.command, sanitize_text(message, 300)]
-        name = sanitize_text(argv[0], 60)
+        name = sanitize_text(Path(argv[0]).name or argv[0], 60)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *argv,
