@@ -55,7 +55,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("chg", "Chg", 9, True, 6),
     Column("pct", "Chg %", 7, True, 2),
     # The σ-move (tui.data.sigma): shown only where the width allows, after every other column.
-    Column("sigma", "σ", 7, True, 9),
+    Column("sigma", "σ", 7, True, 5),
     Column("spark", "Day", 8, False, 5),
     Column("range", "Range", 7, False, 8),
     Column("age", "Time", 6, True, 3),
