@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import statistics
 from datetime import UTC, date, datetime, timedelta
@@ -253,3 +255,32 @@ def test_demo_sell_off_gives_the_signature_sigmas() -> None:
     assert sigma["^GSPC"] == pytest.approx(-2.0, abs=0.3)
     assert all(q.sigma is not None for q in snap.quotes)
     assert snap.demo
+
+
+async def test_live_loop_starts_late_spaces_requests_and_asks_once_a_day(tmp_path: Path) -> None:
+    from tui.data.clock import VirtualClock
+
+    upstream = Upstream({**_bodies(), "B": _bodies()["^GSPC"], "C": _bodies()["^GSPC"]})
+    clock = VirtualClock(GSPC_AS_OF)
+    times: list[float] = []
+    changes: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        times.append(clock.monotonic())
+        return upstream(request)
+
+    async with make_client(transport=httpx.MockTransport(handler)) as client:
+        history = DailyHistory(
+            Fetcher(client), "https://y.test", ["^GSPC", "B", "C", "XAU"], clock, tmp_path
+        )
+        task = asyncio.create_task(history.run(lambda: changes.append(clock.monotonic())))
+        await clock.run_for(4.0)
+        assert times == []  # prices first: nothing in the first START_DELAY seconds
+        await clock.run_for(2 * 3600)  # hours of refreshes, before midnight UTC
+        assert times == [5.0, 6.0, 7.0]  # one per symbol, a second apart; XAU has no chart
+        assert len(changes) == 3
+        await clock.run_for(86_400)  # the next UTC day: once more each
+        assert len(times) == 6
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
