@@ -207,8 +207,11 @@ async def test_history_is_fetched_once_per_utc_day_and_cached_on_disk(tmp_path: 
         assert len(upstream.requests) == 2
         assert again.frame().equals(history.frame())
 
-        # The next UTC day fetches again, and the old day's file goes.
+        # The next UTC day fetches again, and the old day's file goes; until the new answers
+        # arrive, yesterday's closes stay (σ does not blank at midnight).
         clock.advance(86_400)
+        assert again.missing() == ["^GSPC", "HTML"]
+        assert again.frame().height == 500
         await again.fetch_missing()
         assert len(upstream.requests) == 4
         assert [p.name for p in tmp_path.iterdir()] == ["history-2026-09-19.json"]
@@ -284,3 +287,25 @@ async def test_live_loop_starts_late_spaces_requests_and_asks_once_a_day(tmp_pat
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def test_sigma_step_keeps_the_statistics_until_history_or_session_day_changes() -> None:
+    from tui.data.sigma import SigmaStep
+
+    bars = parse_daily(gspc_payload(), "^GSPC", GSPC_AS_OF)
+    history = bars_frame([bars])
+    step = SigmaStep()
+    row = _row("^GSPC", 7650.5, 7637.759765625)
+    first = step(moves_frame([{**row, "as_of": GSPC_AS_OF}]), history)
+    for price in (7600.0, 7700.0, 7650.5):  # refreshes during the session
+        out = step(
+            moves_frame([{**_row("^GSPC", price, 7637.759765625), "as_of": GSPC_AS_OF}]), history
+        )
+    assert step.computed == 1
+    assert out.equals(first)
+    assert out.equals(add_sigma(moves_frame([{**row, "as_of": GSPC_AS_OF}]), history))
+    # The next session day moves the cutoff; new history is a new frame: both recompute.
+    step(moves_frame([{**row, "as_of": GSPC_AS_OF + timedelta(days=3)}]), history)
+    assert step.computed == 2
+    step(moves_frame([{**row, "as_of": GSPC_AS_OF + timedelta(days=3)}]), bars_frame([bars]))
+    assert step.computed == 3

@@ -169,6 +169,9 @@ class MarketmonApp(App[None]):
         problems = await self.alert_dispatcher.dispatch(events)
         if problems:
             self._show_alert_problem(problems)
+        elif self.alert_problem is not None:  # it works again (e.g. the disk has room)
+            self.alert_problem = None
+            self.main_screen.set_notice(None)
 
     def _show_alert_problem(self, problems: list[str]) -> None:
         """Shown on the status line and as a toast; the app keeps running."""

@@ -23,7 +23,7 @@ from tui.data.history import HistorySource
 from tui.data.instruments import Instrument
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
 from tui.data.providers.base import QuoteProvider
-from tui.data.sigma import add_sigma
+from tui.data.sigma import SigmaStep
 from tui.data.snapshot import Headline, HeadlineResult, MarketSnapshot
 from tui.data.source_state import SourceState
 from tui.data.store import QuoteStore
@@ -65,6 +65,7 @@ class Engine:
         self.headline_feed = headlines
         self.backoff = backoff or Backoff()
         self.history = history
+        self._sigma = SigmaStep()
         self.store = QuoteStore()
         self.headlines: tuple[Headline, ...] = ()
         self._headline_errors: tuple[SourceError, ...] = ()
@@ -286,7 +287,7 @@ class Engine:
         selected = select_quotes(self.store.candidates(), self._chain_frame)
         moves = compute_moves(selected, self._instruments_frame, now, self.settings.max_age)
         if self.history is not None:
-            moves = add_sigma(moves, self.history.frame())
+            moves = self._sigma(moves, self.history.frame())
         errors = self.store.errors() + self._headline_errors + self.no_source_errors()
         return MarketSnapshot(
             generated_at=now,

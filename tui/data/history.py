@@ -154,6 +154,9 @@ class DailyHistory:
         self.requests = 0
         self._day: date | None = None
         self._bars: dict[str, DailyBars] = {}
+        # Yesterday's answers, shown until today's arrive (σ does not blank at midnight UTC:
+        # the σ step drops any session on or after the live quote's day anyway).
+        self._previous: dict[str, DailyBars] = {}
         self._retry_at: dict[str, float] = {}  # symbol -> monotonic time of the next try
         self._frame: pl.DataFrame | None = None
 
@@ -161,7 +164,8 @@ class DailyHistory:
 
     def frame(self) -> pl.DataFrame:
         if self._frame is None:
-            self._frame = bars_frame([b for b in self._bars.values() if b.days])
+            merged = {**self._previous, **self._bars}
+            self._frame = bars_frame([b for b in merged.values() if b.days])
         return self._frame
 
     def missing(self) -> list[str]:
@@ -224,6 +228,7 @@ class DailyHistory:
 
     def _store(self, bars: DailyBars) -> None:
         self._bars[bars.symbol] = bars
+        self._previous.pop(bars.symbol, None)
         self._retry_at.pop(bars.symbol, None)
         self._frame = None
 
@@ -242,6 +247,7 @@ class DailyHistory:
         if self._day == today:
             return
         self._day = today
+        self._previous = {**self._previous, **self._bars}
         self._bars = self._load(today)
         self._retry_at.clear()
         self._frame = None

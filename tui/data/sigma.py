@@ -54,22 +54,31 @@ def daily_stats(history: pl.DataFrame, cutoffs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def add_sigma(moves: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """``moves`` with ``sigma``, ``sigma_daily`` (% or bp) and ``range_52w_pos`` (0 at the
-    52-week low of daily closes, 1 at the high, today's last price included)."""
-    offsets = history.group_by("symbol").agg(pl.col("utc_offset").last())
+def offsets_of(history: pl.DataFrame) -> pl.DataFrame:
+    """Each symbol's exchange UTC offset (one row per symbol)."""
+    return history.group_by("symbol").agg(pl.col("utc_offset").last())
+
+
+def cutoffs_of(moves: pl.DataFrame, offsets: pl.DataFrame) -> pl.DataFrame:
+    """Per (pane, symbol) with a price and a history: the live quote's exchange-local day
+    (sessions from that day on are not part of the yardstick) and whether it is a rate."""
     local_day = (
         pl.col("as_of").dt.convert_time_zone("UTC")
         + pl.duration(seconds=pl.col("utc_offset").fill_null(0))
     ).dt.date()
     rate = pl.col("pane").is_in(list(RATE_PANES)) | pl.col("symbol").is_in(list(RATE_SYMBOLS))
-    cutoffs = (
+    return (
         moves.select("pane", "symbol", "as_of")
         .filter(pl.col("as_of").is_not_null())
         .join(offsets, on="symbol", how="inner")
         .select("pane", "symbol", cutoff=local_day, rate=rate)
+        .sort("pane", "symbol")
     )
-    stats = daily_stats(history, cutoffs)
+
+
+def join_sigma(moves: pl.DataFrame, stats: pl.DataFrame, cutoffs: pl.DataFrame) -> pl.DataFrame:
+    """``moves`` with ``sigma``, ``sigma_daily`` (% or bp) and ``range_52w_pos`` (0 at the
+    52-week low of daily closes, 1 at the high, today's last price included)."""
     move = (
         pl.when(pl.col("rate"))
         .then(pl.col("change") * 100.0)  # percentage points -> basis points
@@ -95,3 +104,31 @@ def add_sigma(moves: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
         )
         .drop("changes", "low_52w", "high_52w", "rate")
     )
+
+
+def add_sigma(moves: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """``moves`` with the σ columns (:data:`SIGMA_COLUMNS`), computed from scratch."""
+    cutoffs = cutoffs_of(moves, offsets_of(history))
+    return join_sigma(moves, daily_stats(history, cutoffs), cutoffs)
+
+
+class SigmaStep:
+    """:func:`add_sigma` for every snapshot, keeping the daily statistics until the history
+    or a quote's session day changes (a few times a day): a snapshot then only joins them."""
+
+    def __init__(self) -> None:
+        self._history: pl.DataFrame | None = None
+        self._offsets: pl.DataFrame | None = None
+        self._cutoffs: pl.DataFrame | None = None
+        self._stats: pl.DataFrame | None = None
+        self.computed = 0  # how often the statistics were computed (tests)
+
+    def __call__(self, moves: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+        if history is not self._history or self._offsets is None:
+            self._history, self._offsets, self._stats = history, offsets_of(history), None
+        cutoffs = cutoffs_of(moves, self._offsets)
+        if self._stats is None or self._cutoffs is None or not cutoffs.equals(self._cutoffs):
+            self._stats = daily_stats(history, cutoffs)
+            self._cutoffs = cutoffs
+            self.computed += 1
+        return join_sigma(moves, self._stats, cutoffs)
