@@ -309,3 +309,52 @@ def test_sigma_step_keeps_the_statistics_until_history_or_session_day_changes() 
     assert step.computed == 2
     step(moves_frame([{**row, "as_of": GSPC_AS_OF + timedelta(days=3)}]), bars_frame([bars]))
     assert step.computed == 3
+
+
+async def test_live_engine_joins_history_onto_the_quotes(tmp_path: Path) -> None:
+    """The wiring: a live engine with history prices ^GSPC and gives it a σ from the 1y
+    answer, while the spot metal (no Yahoo chart) and a symbol whose history fails get null."""
+    from tests.helpers import own_fixture
+    from tui.config import _build
+    from tui.data.factory import build_engine
+
+    intraday = own_fixture("yahoo_gspc_range1d_5m.json")  # 2025-03-17, +0.25 %
+    daily = (shared_dir("yahoo") / GSPC_2Y).read_bytes()
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        symbol = request.url.path.rsplit("/", 1)[-1]
+        asked.append(f"{symbol} {request.url.params.get('range')}")
+        if symbol == "^IXIC" and request.url.params.get("range") == "1y":
+            return httpx.Response(200, headers={"content-type": "text/html"}, content=b"<html>")
+        return httpx.Response(
+            200, content=daily if request.url.params["range"] == "1y" else intraday
+        )
+
+    config = _build(
+        {
+            "headlines": {"feeds": []},
+            "panes": {
+                "indices": {"symbols": ["^GSPC", "^IXIC"]},
+                "metals": {"symbols": ["XAU"], "sources": ["yahoo"]},
+                "crypto": {"symbols": ["BTC-USD"], "sources": ["yahoo"]},
+            },
+        },
+        None,
+    )
+    async with make_client(transport=httpx.MockTransport(handler)) as client:
+        engine = build_engine(
+            config, clock=FakeClock(GSPC_AS_OF), client=client, history=True, history_cache=tmp_path
+        )
+        snap = await engine.refresh_once()
+    sigma = {q.symbol: q for q in snap.quotes}
+    gspc = sigma["^GSPC"]
+    # The 60 changes before 2025-03-17 from the real 2-year file, against a +0.2508 % day.
+    bars = parse_daily(json.loads(daily), "^GSPC", GSPC_AS_OF)
+    closes = [c for d, c in zip(bars.days, bars.closes, strict=True) if d < date(2025, 3, 17)]
+    changes = [(closes[i] / closes[i - 1] - 1) * 100 for i in range(1, len(closes))][-60:]
+    assert gspc.sigma_daily == pytest.approx(statistics.stdev(changes))
+    assert gspc.sigma == pytest.approx(gspc.change_pct / statistics.stdev(changes))
+    assert sigma["^IXIC"].last is not None and sigma["^IXIC"].sigma is None
+    assert sigma["XAU"].sigma is None
+    assert sorted(a for a in asked if a.endswith("1y")) == ["BTC-USD 1y", "^GSPC 1y", "^IXIC 1y"]
