@@ -121,7 +121,8 @@ async def test_alerts_fire_once_toast_log_and_list(
             [("SI=F", "below 75"), ("^VIX", "sigma 10"), ("SI=F", "sigma 10"), ("XAG", "sigma 10")]
         )
         toasts = [n.message for n in app._notifications]
-        assert any(m.startswith("Silver futures (SI=F) at ") for m in toasts)
+        assert any(m.startswith("DEMO (simulated): Silver futures (SI=F) at ") for m in toasts)
+        assert (tmp_path / "state" / "marketmon" / "alerts-state-demo.json").exists()
         lines = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
         assert [(x["symbol"], x["rule"]) for x in lines] == fired
         assert rings  # the bell rang

@@ -145,9 +145,10 @@ class MarketmonApp(App[None]):
         if not conf.rules:
             return
         state_dir = default_state_dir()
-        self.alerts = AlertMonitor(
-            conf.rules, AlertStateFile(state_dir / "alerts-state.json"), self.clock.now
-        )
+        # The simulated market keeps its own fired state: a demo alert must not stop a live
+        # one from firing later the same day.
+        state = state_dir / ("alerts-state-demo.json" if self.demo else "alerts-state.json")
+        self.alerts = AlertMonitor(conf.rules, AlertStateFile(state), self.clock.now)
         ring = conf.bell if conf.bell is not None else not self.low_bandwidth
         self.alert_dispatcher = AlertDispatcher(
             conf.log or state_dir / "alerts.jsonl", conf.command, self.bell if ring else None

@@ -125,7 +125,8 @@ def usable(quote: Quote) -> bool:
     return quote.last is not None and quote.stale_reason is not StaleReason.FAILING
 
 
-def message(quote: Quote, rule: AlertRule, value: float) -> str:
+def message(quote: Quote, rule: AlertRule, value: float, *, demo: bool = False) -> str:
+    """One line for a toast, the log and the command; simulated prices say so."""
     name = sanitize_text(quote.name, 60)
     symbol = sanitize_text(quote.symbol, 30)
     move = f"{fmt.percent(quote.change_pct)}"
@@ -137,7 +138,8 @@ def message(quote: Quote, rule: AlertRule, value: float) -> str:
     else:
         side = "at or below" if rule.condition is Condition.CHANGE_PCT_BELOW else "at or above"
         what = f"{fmt.percent(value)} on the day, {side} {rule.threshold:+g}%"
-    return sanitize_text(f"{name} ({symbol}) {what}", 300)
+    label = "DEMO (simulated): " if demo else ""
+    return sanitize_text(f"{label}{name} ({symbol}) {what}", 300)
 
 
 def evaluate(
@@ -175,7 +177,7 @@ def evaluate(
                         symbol=quote.symbol,
                         rule=rule.text,
                         value=value,
-                        message=message(quote, rule, value),
+                        message=message(quote, rule, value, demo=snapshot.demo),
                     )
                 )
     return tuple(events), new
