@@ -358,3 +358,25 @@ async def test_live_engine_joins_history_onto_the_quotes(tmp_path: Path) -> None
     assert sigma["^IXIC"].last is not None and sigma["^IXIC"].sigma is None
     assert sigma["XAU"].sigma is None
     assert sorted(a for a in asked if a.endswith("1y")) == ["BTC-USD 1y", "^GSPC 1y", "^IXIC 1y"]
+
+
+def test_daily_bars_are_dated_in_the_exchange_zone_across_dst() -> None:
+    # Summer bars stamped 04:00 UTC (midnight EDT) read in winter, when the offset is −5 h:
+    # the zone, not today's offset, gives each bar its trading day.
+    stamps = [int(datetime(2026, 7, d, 4, tzinfo=UTC).timestamp()) for d in (6, 7, 8)]
+    stamps.append(int(datetime(2026, 12, 1, 5, tzinfo=UTC).timestamp()))  # today, in progress
+    payload = {
+        "chart": {
+            "result": [
+                {
+                    "meta": {"gmtoffset": -18000, "exchangeTimezoneName": "America/New_York"},
+                    "timestamp": stamps,
+                    "indicators": {"quote": [{"close": [1.0, 2.0, 3.0, 4.0]}]},
+                }
+            ]
+        }
+    }
+    bars = parse_daily(payload, "GC=F", datetime(2026, 12, 1, 15, tzinfo=UTC))
+    assert bars.days == (date(2026, 7, 6), date(2026, 7, 7), date(2026, 7, 8))
+    assert bars.closes == (1.0, 2.0, 3.0)
+    assert bars.utc_offset == -18000

@@ -21,10 +21,11 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
@@ -88,8 +89,10 @@ def parse_daily(payload: Any, symbol: str, now: datetime) -> DailyBars:
     offset = int(finite(meta.get("gmtoffset")) or 0)
     if abs(offset) >= 86_400:
         offset = 0
-    shift = timedelta(seconds=offset)
-    today = (now.astimezone(UTC) + shift).date()
+    # Bars are stamped at the session's local midnight or open: date them in the exchange's
+    # own time zone (with its DST history), falling back to today's offset.
+    tz = _zone(meta.get("exchangeTimezoneName")) or timezone(timedelta(seconds=offset))
+    today = now.astimezone(tz).date()
     stamps = result.get("timestamp")
     indicators = result.get("indicators")
     quotes = indicators.get("quote") if isinstance(indicators, dict) else None
@@ -102,13 +105,22 @@ def parse_daily(payload: Any, symbol: str, now: datetime) -> DailyBars:
         when, price = finite(stamp), finite(close)
         if when is None or price is None or price <= 0:
             continue
-        day = (datetime.fromtimestamp(when, UTC) + shift).date()
+        day = datetime.fromtimestamp(when, tz).date()
         if day < today:  # today's bar is the session in progress
             by_day[day] = price  # a repeated day keeps its latest bar
     if not by_day:
         raise FetchError(ErrorKind.NO_DATA, "history has no completed closes")
     days = tuple(sorted(by_day))
     return DailyBars(symbol, days, tuple(by_day[d] for d in days), offset)
+
+
+def _zone(name: Any) -> ZoneInfo | None:
+    if not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def bars_frame(bars: Sequence[DailyBars]) -> pl.DataFrame:
