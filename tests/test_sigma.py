@@ -277,11 +277,11 @@ async def test_live_loop_starts_late_spaces_requests_and_asks_once_a_day(tmp_pat
             Fetcher(client), "https://y.test", ["^GSPC", "B", "C", "XAU"], clock, tmp_path
         )
         task = asyncio.create_task(history.run(lambda: changes.append(clock.monotonic())))
-        await clock.run_for(4.0)
+        await clock.run_for(29.0)
         assert times == []  # prices first: nothing in the first START_DELAY seconds
         await clock.run_for(2 * 3600)  # hours of refreshes, before midnight UTC
-        assert times == [5.0, 6.0, 7.0]  # one per symbol, a second apart; XAU has no chart
-        assert len(changes) == 3
+        assert times == [30.0, 31.0, 32.0]  # one per symbol, a second apart; XAU has no chart
+        assert changes == [33.0]  # announced once for the batch (at most every 10 s)
         await clock.run_for(86_400)  # the next UTC day: once more each
         assert len(times) == 6
         task.cancel()
@@ -380,3 +380,24 @@ def test_daily_bars_are_dated_in_the_exchange_zone_across_dst() -> None:
     assert bars.days == (date(2026, 7, 6), date(2026, 7, 7), date(2026, 7, 8))
     assert bars.closes == (1.0, 2.0, 3.0)
     assert bars.utc_offset == -18000
+
+
+async def test_live_loop_shows_todays_cache_at_once_without_a_request(tmp_path: Path) -> None:
+    from tui.data.clock import VirtualClock
+
+    upstream = Upstream(_bodies())
+    clock = VirtualClock(GSPC_AS_OF)
+    async with make_client(transport=httpx.MockTransport(upstream)) as client:
+        fetcher = Fetcher(client)
+        await DailyHistory(fetcher, "https://y.test", ["^GSPC"], clock, tmp_path).fetch_missing()
+        assert len(upstream.requests) == 1
+        restarted = DailyHistory(fetcher, "https://y.test", ["^GSPC"], clock, tmp_path)
+        changes: list[float] = []
+        task = asyncio.create_task(restarted.run(lambda: changes.append(clock.monotonic())))
+        await clock.run_for(0.0)
+        assert changes == [0.0] and restarted.frame().height == 500
+        await clock.run_for(3600)
+        assert len(upstream.requests) == 1
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

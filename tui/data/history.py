@@ -44,8 +44,9 @@ HISTORY_SCHEMA: dict[str, pl.DataType] = {
 }
 # Symbols Yahoo has no chart for (gold-api.com spot metals).
 NO_HISTORY = frozenset({"XAU", "XAG", "XPT", "XPD"})
-START_DELAY = 5.0  # seconds after start before the first history request: prices come first
+START_DELAY = 30.0  # seconds after start before the first history request: prices come first
 SPACING = 1.0  # seconds between two history requests of the live loop
+NOTIFY_SECONDS = 10.0  # the live loop announces new closes at most this often
 RETRY_SECONDS = 600.0  # a transient failure (network, 429, 5xx) is tried again after this
 # Answers that will not get better today: the symbol's σ stays null until tomorrow.
 _FINAL = (ErrorKind.PARSE, ErrorKind.NO_DATA, ErrorKind.UNSUPPORTED, ErrorKind.TOO_LARGE)
@@ -204,13 +205,22 @@ class DailyHistory:
     async def run(self, changed: Callable[[], None]) -> None:
         """The live loop: after start-up, one request every ``spacing`` seconds, then idle
         until the next UTC day (or a transient failure's retry time)."""
+        if self.missing() != list(self.symbols):  # today's cache: σ at once, no request
+            changed()
         await self.clock.sleep(self.start_delay)
         while True:
             wanted = self.missing()
+            fresh, told = False, self.clock.monotonic()
             for symbol in wanted:
-                if await self.fetch_one(symbol):
+                fresh = await self.fetch_one(symbol) or fresh
+                # Arrivals are announced in batches: each announcement costs a snapshot, and
+                # the statistics are recomputed for the new history.
+                if fresh and self.clock.monotonic() - told >= NOTIFY_SECONDS:
                     changed()
+                    fresh, told = False, self.clock.monotonic()
                 await self.clock.sleep(self.spacing)
+            if fresh:
+                changed()
             if wanted:
                 self._save()
             await self.clock.sleep(self._idle_seconds())
