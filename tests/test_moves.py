@@ -176,6 +176,7 @@ def test_scalar_columns_follow_quote_field_order() -> None:
     from dataclasses import fields
 
     from tui.data.moves import SCALARS
+    from tui.data.sigma import SIGMA_COLUMNS
     from tui.data.snapshot import Quote
 
     names = tuple(f.name for f in fields(Quote))
@@ -183,6 +184,7 @@ def test_scalar_columns_follow_quote_field_order() -> None:
     assert names[len(SCALARS) :] == (
         "series",
         "series_time",
+        *SIGMA_COLUMNS,
         "decimals",
         "session",
         "futures",

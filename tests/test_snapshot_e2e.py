@@ -94,7 +94,7 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {
-        "generated_at", "demo", "quotes", "headlines", "errors", "markets", "macro",
+        "generated_at", "demo", "quotes", "headlines", "errors", "alerts", "markets", "macro",
     }  # fmt: skip
     assert data["demo"] is False
     assert data["generated_at"].endswith("Z")
@@ -117,6 +117,8 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "sigma",
+            "sigma_window",
             "stale_reason",
             "session",
             "change_bp",

@@ -21,11 +21,13 @@ from tui.data.clock import Clock
 from tui.data.errors import ErrorKind, FetchError, SourceError
 from tui.data.futures import attach_futures
 from tui.data.headlines import merge_headlines, relate_headlines
+from tui.data.history import HistorySource
 from tui.data.instruments import Instrument
 from tui.data.macro import MacroResult
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
 from tui.data.providers.base import QuoteProvider
 from tui.data.sessions import SessionBook
+from tui.data.sigma import SigmaStep
 from tui.data.snapshot import Headline, HeadlineResult, MacroValue, MarketSnapshot
 from tui.data.source_state import SourceState
 from tui.data.store import QuoteStore
@@ -67,6 +69,7 @@ class Engine:
         clock: Clock,
         headlines: HeadlineFeed | None = None,
         backoff: Backoff | None = None,
+        history: HistorySource | None = None,
         sessions: SessionBook | None = None,
         macro: MacroFeed | None = None,
     ) -> None:
@@ -76,6 +79,8 @@ class Engine:
         self.clock = clock
         self.headline_feed = headlines
         self.backoff = backoff or Backoff()
+        self.history = history
+        self._sigma = SigmaStep()
         self.store = QuoteStore()
         self.headlines: tuple[Headline, ...] = ()
         self._headline_errors: tuple[SourceError, ...] = ()
@@ -228,6 +233,8 @@ class Engine:
             asyncio.create_task(self.fetch_macro()),
             asyncio.create_task(self.prepare_calendars()),
         ]
+        if self.history is not None:
+            tasks.append(asyncio.create_task(self.history.fetch_missing()))
         while True:
             batch: dict[str, list[str]] = {}
             for source in self.providers:
@@ -267,6 +274,8 @@ class Engine:
             loops.append(self._headline_loop(changed))
         if macro_name is not None:
             loops.append(self._macro_loop(macro_name, changed))
+        if self.history is not None:
+            loops.append(self.history.run(changed))
         tasks = [asyncio.create_task(loop) for loop in loops]
         try:
             await asyncio.gather(*tasks)
@@ -361,6 +370,8 @@ class Engine:
         moves = compute_moves(
             selected, self._instruments_frame, now, self.settings.max_age, sessions=self.sessions
         )
+        if self.history is not None:
+            moves = self._sigma(moves, self.history.frame())
         errors = (
             self.store.errors()
             + self._headline_errors

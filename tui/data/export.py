@@ -1,8 +1,9 @@
 """Plain-data views of a snapshot for ``marketmon snapshot --format json|csv``.
 
-The JSON shape is a contract with scripts that consume it: never rename or remove a key; new
-keys are only ever added (``stale_reason``, ``session``, ``change_bp``, ``futures``, and the
-top-level ``markets`` and ``macro``). The CSV keeps its original columns.
+The JSON shape is a contract with scripts that consume it: keys are only ever added (``sigma``,
+``sigma_window``, the top-level ``alerts``; ``stale_reason``, ``session``, ``change_bp``,
+``futures``, the top-level ``markets`` and ``macro``), never renamed or removed. The CSV keeps
+its original columns.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.data.sigma import SIGMA_WINDOW
 from tui.data.snapshot import FuturesLeg, MacroValue, MarketSnapshot, MarketState, Quote
 
 QUOTE_FIELDS: tuple[str, ...] = (
@@ -30,6 +33,8 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "day_low",
     "as_of",
     "stale",
+    "sigma",
+    "sigma_window",
 )
 
 
@@ -65,6 +70,8 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "sigma": None if quote.sigma is None else round(quote.sigma, 2),
+        "sigma_window": SIGMA_WINDOW,
         "stale_reason": quote.stale_reason.value if quote.stale_reason else None,
         "session": quote.session.value if quote.session else None,
         "change_bp": _num(quote.change_bp),
@@ -108,7 +115,8 @@ def macro_record(value: MacroValue) -> dict[str, Any]:
     }
 
 
-def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
+def snapshot_record(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON document; ``alerts`` are the fired alerts' records (``AlertEvent.record``)."""
     return {
         "generated_at": iso_utc(snap.generated_at),
         "demo": snap.demo,
@@ -120,13 +128,14 @@ def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
         "errors": [
             {"source": e.source, "symbol": e.symbol, "message": e.message} for e in snap.errors
         ],
+        "alerts": list(alerts),
         "markets": [market_record(m) for m in snap.markets],
         "macro": [macro_record(m) for m in snap.macro],
     }
 
 
-def to_json(snap: MarketSnapshot) -> str:
-    return json.dumps(snapshot_record(snap), indent=2, ensure_ascii=False)
+def to_json(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> str:
+    return json.dumps(snapshot_record(snap, alerts), indent=2, ensure_ascii=False)
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed, MacroFeed
+from tui.data.history import HistorySource
 from tui.data.instruments import PANES
 from tui.data.providers.base import QuoteProvider
 from tui.data.sessions import SessionBook, default_cache_dir
@@ -28,14 +30,22 @@ def build_engine(
     seed: int = 7,
     scenario: str = "selloff",
     rng: random.Random | None = None,
+    history: bool = False,
+    history_cache: Path | None = None,
     sessions: SessionBook | None = None,
 ) -> Engine:
-    """An engine over live providers (sharing ``client``) or over the simulated market."""
+    """An engine over live providers (sharing ``client``) or over the simulated market.
+
+    ``history``: fetch daily closes for σ-moves (the CLI and the app; tests opt in), cached in
+    ``history_cache`` (None: in memory only). The demo always has its simulated history.
+    """
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
     macro: MacroFeed | None = None
+    daily: HistorySource | None = None
+    symbols = [i.symbol for i in config.instruments()]
     if demo:
         from tui.data.demo import DemoHeadlines, DemoQuoteProvider
 
@@ -50,6 +60,9 @@ def build_engine(
 
             macro = DemoMacro(config.macro.series, seed=seed, scenario=scenario)
             intervals[macro.name] = config.macro.interval
+        from tui.data.demo_history import DemoHistory
+
+        daily = DemoHistory(symbols, clock, seed=seed)
     else:
         from tui.data.http import Fetcher  # httpx and the live providers load only here
         from tui.data.providers.registry import PROVIDERS
@@ -84,6 +97,12 @@ def build_engine(
 
             macro = FredMacro(fetcher, config.providers["fred"].base_url, config.macro.series)
             intervals[macro.name] = config.macro.interval
+        if history:
+            from tui.data.history import DailyHistory
+
+            daily = DailyHistory(
+                fetcher, config.providers["yahoo"].base_url, symbols, clock, history_cache
+            )
     settings = EngineSettings(
         chains=chains,
         intervals=intervals,
@@ -100,6 +119,7 @@ def build_engine(
         clock,
         headlines,
         backoff,
+        history=daily,
         sessions=book,
         macro=macro,
     )

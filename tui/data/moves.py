@@ -18,6 +18,7 @@ from tui.data.lazy import list_cells
 from tui.data.markets import MARKETS
 from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
 from tui.data.sessions import SessionBook
+from tui.data.sigma import SIGMA_COLUMNS
 from tui.data.snapshot import PaneSnapshot, Quote, Session, StaleReason
 
 INSTRUMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -190,16 +191,21 @@ def pane_snapshots(
     session = moves.get_column("session").to_list()
     market = moves.get_column("market").to_list()
     closed = StaleReason.CLOSED.value  # an enum attribute costs ~5 µs a row; read it once
-    for i, row in enumerate(zip(*columns, strict=True)):
+    # σ columns exist only when daily history was joined in (tui.data.sigma).
+    extra = [
+        moves.get_column(name).to_list() if name in moves.columns else [None] * moves.height
+        for name in SIGMA_COLUMNS
+    ]
+    for i, row in enumerate(zip(*columns, *extra, strict=True)):
         (pane, group, symbol, name, source, currency, last, prev, change, pct, high, low, pos,
-         as_of, reason) = row  # fmt: skip
+         as_of, reason, sigma, sigma_daily, pos_52w) = row  # fmt: skip
         closed_on = (
             _trading_day(market[i], as_of) if reason == closed and as_of is not None else None
         )
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
-                      series_time[i], decimals=decimals[i], session=sessions[session[i]],
-                      session_date=closed_on)  # fmt: skip
+                      series_time[i], sigma, sigma_daily, pos_52w, decimals=decimals[i],
+                      session=sessions[session[i]], session_date=closed_on)  # fmt: skip
         if pane not in by_pane:
             by_pane[pane] = []
         by_pane[pane].append(quote)

@@ -34,6 +34,14 @@ class Session(StrEnum):
     HOLIDAY = "holiday"  # a weekday on which the exchange does not trade
 
 
+class SnapshotOrigin(StrEnum):
+    """Where a snapshot's prices come from: alerts fire only on live ones."""
+
+    LIVE = "live"
+    CACHED = "cached"  # the last-known snapshot, read back from disk
+    REPLAY = "replay"  # a recording played back
+
+
 class SourceHealth(StrEnum):
     IDLE = "idle"  # not polled yet
     OK = "ok"
@@ -97,6 +105,12 @@ class Quote:
     # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
     series: Sequence[float] = ()
     series_time: Sequence[datetime] = ()
+    # How unusual today's move is (tui.data.sigma): change over the σ of the last 60 daily
+    # changes; null without enough history. ``sigma_daily`` is that σ itself, in percent
+    # (basis points for rates); ``range_52w_pos`` is 0 at the 52-week low close, 1 at the high.
+    sigma: float | None = None
+    sigma_daily: float | None = None
+    range_52w_pos: float | None = None
     # Decimals the source quotes this instrument with (Yahoo's meta.priceHint); None: unknown.
     decimals: int | None = None
     session: Session | None = None  # the session of the instrument's market now
@@ -195,6 +209,7 @@ class MarketSnapshot:
     headlines: tuple[Headline, ...] = ()
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
+    origin: SnapshotOrigin = SnapshotOrigin.LIVE
     markets: tuple[MarketState, ...] = ()
     macro: tuple[MacroValue, ...] = ()
 
