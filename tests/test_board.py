@@ -178,10 +178,22 @@ async def test_json_contract_additions() -> None:
 
 async def test_csv_keeps_its_columns() -> None:
     header = to_csv(await demo_snapshot(TUESDAY_NY)).splitlines()[0].split(",")
-    assert header[:14] == (
-        "pane,group,symbol,name,source,currency,last,prev_close,change,change_pct,"
-        "day_high,day_low,as_of,stale"
-    ).split(",")
+    assert header[:14] == [
+        "pane",
+        "group",
+        "symbol",
+        "name",
+        "source",
+        "currency",
+        "last",
+        "prev_close",
+        "change",
+        "change_pct",
+        "day_high",
+        "day_low",
+        "as_of",
+        "stale",
+    ]
     assert not {"stale_reason", "session", "change_bp", "futures"} & set(header)
 
 

@@ -334,10 +334,14 @@ async def test_live_engine_joins_history_onto_the_quotes(tmp_path: Path) -> None
     config = _build(
         {
             "headlines": {"feeds": []},
+            "macro": {"series": []},
             "panes": {
-                "indices": {"symbols": ["^GSPC", "^IXIC"]},
+                "indices": {"symbols": ["^GSPC", "^IXIC"], "futures": {}},
                 "metals": {"symbols": ["XAU"], "sources": ["yahoo"]},
                 "crypto": {"symbols": ["BTC-USD"], "sources": ["yahoo"]},
+                "fx": {"symbols": []},
+                "rates": {"symbols": []},
+                "energy": {"symbols": []},
             },
         },
         None,

@@ -77,7 +77,8 @@ async def test_movers_view_ranks_every_instrument_by_abs_sigma() -> None:
         await pilot.pause()
         assert isinstance(app.screen, MoversScreen)
         table = app.screen.query_one("#movers-table", DataTable)
-        assert table.row_count == len([q for q in app.snapshot.quotes if q.has_data]) == 28
+        # The default watchlist, FX, yields and energy included.
+        assert table.row_count == len([q for q in app.snapshot.quotes if q.has_data]) == 41
         rows = [
             cells(table, str(table.coordinate_to_cell_key((i, 0))[0].value))
             for i in range(table.row_count)
@@ -89,7 +90,7 @@ async def test_movers_view_ranks_every_instrument_by_abs_sigma() -> None:
         sigmas = [abs(float(r[5].replace("−", "-")[:-1])) for r in rows]
         assert sigmas == sorted(sigmas, reverse=True)
         panes = {r[3] for r in rows}
-        assert panes == {"indices", "metals", "crypto"}
+        assert panes == {"indices", "metals", "crypto", "fx", "rates", "energy"}
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
