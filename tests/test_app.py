@@ -242,11 +242,18 @@ async def test_a_changed_price_flashes_briefly_except_in_low_bandwidth(low_bandw
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(app)
         crypto = table(app, "crypto")
-        flash = crypto._styles.flash  # type: ignore[union-attr]
+        styles = crypto._styles
+        assert styles is not None
+        flash = styles.flash_down  # Bitcoin is above 58,000 in the demo: a downtick
+        assert styles.flash_up.color != flash.color  # up and down flash in their own colours
+        assert flash.color == styles.down.color and styles.flash_up.color == styles.up.color
         touched = app.main_screen.apply(_with_btc_at(app.snapshot, 58_000.0))
         last = crypto.get_cell("BTC-USD", "last")
         assert last.plain == "58,000.00"
         assert (last.style == flash) is not low_bandwidth
+        if not low_bandwidth:
+            app.main_screen.apply(_with_btc_at(app.snapshot, 60_000.0))
+            assert crypto.get_cell("BTC-USD", "last").style == styles.flash_up
         assert touched >= 1
         await pilot.pause(1.3)
         assert crypto.get_cell("BTC-USD", "last").style != flash

@@ -72,6 +72,13 @@ def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
     return tuple(c for c in COLUMNS if c in keep)
 
 
+def _tick_direction(old: float | None, new: float) -> int:
+    """+1 for an uptick, -1 for a downtick, 0 when the old price was unknown."""
+    if old is None:
+        return 0
+    return 1 if new > old else -1
+
+
 class KeyedText(Text):
     """A cell that remembers its row key, so ``DataTable.sort`` can look up our sort keys."""
 
@@ -111,7 +118,7 @@ class QuoteTable(LiveTable):
         self._layout: tuple[tuple[Column, ...], int] = ((), 0)
         self._grouped = False
         self._styles: CellStyles | None = None
-        self._flashing: dict[str, float] = {}
+        self._flashing: dict[str, int] = {}  # symbol -> +1 ticked up, -1 down
         self._unflash_timer_due = False
         self._waiting_for_width = False  # quotes arrived before the first layout
 
@@ -137,7 +144,7 @@ class QuoteTable(LiveTable):
             for symbol, quote in self._quotes.items():
                 old = previous.get(symbol)
                 if old is not None and old.last != quote.last and quote.last is not None:
-                    self._flashing[symbol] = 0.0
+                    self._flashing[symbol] = _tick_direction(old.last, quote.last)
         return self._sync()
 
     def set_sort(self, mode: SortMode) -> None:
@@ -269,7 +276,7 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason,
-                first_in_group, q.symbol in self._flashing, age)  # fmt: skip
+                first_in_group, self._flashing.get(q.symbol), age)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -321,8 +328,9 @@ class QuoteTable(LiveTable):
             direction = styles.down
         stale = q.stale_reason is not None
         last_style = styles.muted if stale else Style()
-        if q.symbol in self._flashing:
-            last_style = styles.flash
+        tick = self._flashing.get(q.symbol)
+        if tick is not None:
+            last_style = {1: styles.flash_up, -1: styles.flash_down}.get(tick, styles.flash)
         group = SHORT_GROUPS.get(q.group, q.group) if first_in_group else ""
         name = KeyedText(q.name, style=styles.muted if not q.has_data else Style())
         name.row_key = q.symbol
