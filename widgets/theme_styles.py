@@ -56,7 +56,7 @@ def _palette_colour(number: int) -> RichColor:
     Not ``Color.from_ansi``: Textual re-maps ANSI colours through its own ANSI theme (red
     became magenta, SGR 35); an RGB equal to the palette entry comes out as SGR ``number``.
     """
-    from rich.color import STANDARD_PALETTE
+    from rich._palettes import STANDARD_PALETTE
 
     palette: Palette = STANDARD_PALETTE
     return RichColor.from_triplet(palette[number])
