@@ -6,25 +6,49 @@ import math
 from datetime import datetime
 
 
-def price(value: float | None) -> str:
+def size_decimals(value: float | None) -> int:
     """Digits a trader expects: 2 decimals for big prices, 4 for 1-10, 5 significant below 1."""
     if value is None or not math.isfinite(value):
-        return "—"
+        return 2
     size = abs(value)
-    if size >= 10:
-        return f"{value:,.2f}"
+    if size >= 10 or size == 0:
+        return 2
     if size >= 1:
-        return f"{value:,.4f}"
-    if size == 0:
-        return "0.00"
-    decimals = min(10, 4 - math.floor(math.log10(size)))
-    return f"{value:.{decimals}f}"
+        return 4
+    return min(10, 4 - math.floor(math.log10(size)))
 
 
-def change(value: float | None) -> str:
+def quote_decimals(quote: object) -> int:
+    """The instrument's price precision: the source's own (``Quote.decimals``, from Yahoo's
+    ``priceHint``) when known, else the size-based default of its last price.
+
+    Read with ``getattr`` so this works before and after ``Quote`` gains that field.
+    """
+    explicit = getattr(quote, "decimals", None)
+    if isinstance(explicit, int) and 0 <= explicit <= 10:
+        return explicit
+    return size_decimals(getattr(quote, "last", None))
+
+
+def price(value: float | None, decimals: int | None = None) -> str:
+    """``value`` with ``decimals`` places when the instrument's precision is known, else by size."""
     if value is None or not math.isfinite(value):
         return "—"
-    return ("+" if value > 0 else "") + price(value)
+    places = size_decimals(value) if decimals is None else decimals
+    return f"{value:,.{places}f}"
+
+
+def change(value: float | None, decimals: int | None = None) -> str:
+    """A signed change in the price's decimals (pass the instrument's, never the change's size:
+    ``-3.62`` for Ether at 3,043.97, not ``-3.6200``)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = price(value, size_decimals(value) if decimals is None else decimals)
+    if value > 0:
+        return "+" + text
+    if text.lstrip("-").strip("0.,") == "":
+        return text.lstrip("-")  # a change that rounds to zero has no sign
+    return text
 
 
 def percent(value: float | None) -> str:

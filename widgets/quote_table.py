@@ -332,6 +332,7 @@ class QuoteTable(LiveTable):
         if tick is not None:
             last_style = {1: styles.flash_up, -1: styles.flash_down}.get(tick, styles.flash)
         group = SHORT_GROUPS.get(q.group, q.group) if first_in_group else ""
+        places = fmt.quote_decimals(q)
         name = KeyedText(q.name, style=styles.muted if not q.has_data else Style())
         name.row_key = q.symbol
         name.no_wrap = True
@@ -340,8 +341,8 @@ class QuoteTable(LiveTable):
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last), style=last_style, justify="right"),
-            "chg": Text(fmt.change(q.change), style=direction, justify="right"),
+            "last": Text(fmt.price(q.last, places), style=last_style, justify="right"),
+            "chg": Text(fmt.change(q.change, places), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
             "spark": Text(sparkline(q.spark or q.series, 8), style=direction),
             "range": Text(range_bar(q.range_pos, 7), style=styles.muted),

@@ -47,6 +47,7 @@ def pane_table(pane: PaneSnapshot, snap: MarketSnapshot) -> Table:
         table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for q in pane.quotes:
         style = _style(q)
+        places = fmt.quote_decimals(q)
         status = STALE_LABEL.get(q.stale_reason, "") if q.stale_reason else ""
         if not q.has_data:
             status = "no data"
@@ -54,11 +55,11 @@ def pane_table(pane: PaneSnapshot, snap: MarketSnapshot) -> Table:
             Text(q.group),
             Text(q.name),
             Text(q.symbol),
-            Text(fmt.price(q.last)),
-            Text(fmt.change(q.change), style=style),
+            Text(fmt.price(q.last, places)),
+            Text(fmt.change(q.change, places), style=style),
             Text(fmt.percent(q.change_pct), style=style),
-            Text(fmt.price(q.day_low)),
-            Text(fmt.price(q.day_high)),
+            Text(fmt.price(q.day_low, places)),
+            Text(fmt.price(q.day_high, places)),
             Text(fmt.age_between(q.as_of, snap.generated_at)),
             Text(q.source or "—"),
             Text(status, style="yellow" if status else ""),

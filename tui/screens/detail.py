@@ -195,12 +195,13 @@ class DetailScreen(Screen[None]):
             self._set_stat("stale", f"{self.symbol} is not in the current snapshot", "stale")
             return
         move = direction(quote.change)
-        self._set_stat("last", fmt.price(quote.last))
-        self._set_stat("prev", fmt.price(quote.prev_close))
-        self._set_stat("change", fmt.change(quote.change), move)
+        places = fmt.quote_decimals(quote)
+        self._set_stat("last", fmt.price(quote.last, places))
+        self._set_stat("prev", fmt.price(quote.prev_close, places))
+        self._set_stat("change", fmt.change(quote.change, places), move)
         self._set_stat("pct", fmt.percent(quote.change_pct), move)
-        self._set_stat("high", fmt.price(quote.day_high))
-        self._set_stat("low", fmt.price(quote.day_low))
+        self._set_stat("high", fmt.price(quote.day_high, places))
+        self._set_stat("low", fmt.price(quote.day_low, places))
         pos = quote.range_pos
         self._set_stat(
             "range", f"{pos * 100:.0f}%" if pos is not None and math.isfinite(pos) else "—"
