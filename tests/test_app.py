@@ -128,7 +128,8 @@ async def test_pause_freezes_updates_and_resume_applies_the_latest() -> None:
     ("size", "mode"),
     [
         ((80, 24), Layout.NARROW),
-        ((120, 40), Layout.MEDIUM),
+        ((120, 40), Layout.WIDE),
+        ((80, 47), Layout.MEDIUM),
         ((200, 60), Layout.WIDE),
         ((40, 10), Layout.TOO_SMALL),
     ],
@@ -153,7 +154,7 @@ async def test_resizing_while_running_keeps_cursor_and_rows() -> None:
         await pilot.press("down", "down", "down")
         for size, mode in (
             ((80, 24), Layout.NARROW),
-            ((120, 40), Layout.MEDIUM),
+            ((80, 47), Layout.MEDIUM),
             ((200, 60), Layout.WIDE),
         ):
             await pilot.resize_terminal(*size)

@@ -88,7 +88,11 @@ class MarketmonApp(App[None]):
         self.engine: Engine | None = None
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
-            now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
+            now=self.clock.now,
+            demo=demo,
+            low_bandwidth=low_bandwidth,
+            animate=animate,
+            pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
         )
         self.main_screen.on_ready = self._apply
         # Fewer, larger frames over a slow link.

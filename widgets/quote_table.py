@@ -9,7 +9,6 @@ show depends on the table's width (a tmux half-split still gets name, last and c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
@@ -22,6 +21,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from tui import format as fmt
 from tui.data.snapshot import Quote, StaleReason
+from tui.layout import COLUMNS, Column, choose_columns, name_width
 from widgets.live_table import LiveTable
 from widgets.spark import range_bar, sparkline
 from widgets.theme_styles import CellStyles, cell_styles
@@ -38,38 +38,7 @@ class SortMode(StrEnum):
 SORT_CYCLE = (SortMode.CHANGE, SortMode.NAME, SortMode.REGION)
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-    right: bool
-    priority: int  # lower is kept longer when the table is narrow
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("group", "Region", 8, False, 4),
-    Column("name", "Name", 12, False, 0),
-    Column("symbol", "Symbol", 9, False, 7),
-    Column("last", "Last", 10, True, 1),
-    Column("chg", "Chg", 9, True, 6),
-    Column("pct", "Chg %", 7, True, 2),
-    Column("spark", "Day", 8, False, 5),
-    Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 6, True, 3),
-)
-PADDING = 2  # DataTable cell_padding=1 on each side
 SHORT_GROUPS = {"Asia-Pacific": "Asia-Pac"}
-
-
-def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
-    """The most important columns that fit in ``width`` cells, in display order."""
-    candidates = [c for c in COLUMNS if grouped or c.key != "group"]
-    budget = width - 2  # vertical scrollbar
-    keep = sorted(candidates, key=lambda c: c.priority)
-    while len(keep) > 3 and sum(c.width + PADDING for c in keep) > budget:
-        keep.pop()
-    return tuple(c for c in COLUMNS if c in keep)
 
 
 def _tick_direction(old: float | None, new: float) -> int:
@@ -121,6 +90,9 @@ class QuoteTable(LiveTable):
         self._flashing: dict[str, int] = {}  # symbol -> +1 ticked up, -1 down
         self._unflash_timer_due = False
         self._waiting_for_width = False  # quotes arrived before the first layout
+        # Columns the main screen's layout rule gave this table (keys, name width); without
+        # one (a table on its own) the columns follow the table's own width.
+        self._planned: tuple[tuple[str, ...], int] | None = None
 
     # --- public API -------------------------------------------------------------------------
 
@@ -131,7 +103,7 @@ class QuoteTable(LiveTable):
         previous = self._quotes
         self._quotes = {q.symbol: q for q in quotes}
         groups = {q.group for q in quotes}
-        if not self.size.width:
+        if not self.size.width and self._planned is None:
             # Not laid out yet: the columns depend on the width, so the first Resize builds
             # them (building them for a guessed width would paint every row twice).
             self._grouped = len(groups) > 1
@@ -162,6 +134,16 @@ class QuoteTable(LiveTable):
         self._sigs.clear()
         self._sync()
 
+    def set_plan(self, columns: tuple[str, ...], name_width: int) -> None:
+        """Take the columns the layout rule chose (before layout, hidden or not: a key burst
+        may select a row of a pane that has not been painted yet)."""
+        if self._planned == (columns, name_width):
+            return
+        self._planned = (columns, name_width)
+        if self._quotes and self._layout_for(self.size.width) != self._layout:
+            self._waiting_for_width = False
+            self._rebuild_columns()
+
     @property
     def visible_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._columns)
@@ -178,6 +160,8 @@ class QuoteTable(LiveTable):
     # --- internals --------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
+        if self._planned is not None:
+            return  # the layout rule decides, and says so through set_plan
         if self._quotes and (
             self._waiting_for_width or self._layout_for(event.size.width) != self._layout
         ):
@@ -186,20 +170,23 @@ class QuoteTable(LiveTable):
 
     def _layout_for(self, width: int) -> tuple[tuple[Column, ...], int]:
         """Columns that fit, and the width the name column gets out of the spare room."""
+        if self._planned is not None:
+            keys, planned_name = self._planned
+            wanted = set(keys) - (set() if self._grouped else {"group"})
+            return tuple(c for c in COLUMNS if c.key in wanted), planned_name
         columns = choose_columns(width or 200, self._grouped)
-        spare = max(0, (width or 0) - 2 - sum(c.width + PADDING for c in columns))
-        return columns, COLUMNS[1].width + min(spare, 10)
+        return columns, name_width(width or 0, columns, COLUMNS[1].width + 10)
 
     def _rebuild_columns(self) -> None:
         """Only on a width or grouping change (never on a data refresh)."""
         cursor_symbol = self.symbol_at_cursor()
         self._layout = self._layout_for(self.size.width)
-        self._columns, name_width = self._layout
+        self._columns, name_cells = self._layout
         self.clear(columns=True)
         self._shown = {}
         self._sigs.clear()
         for col in self._columns:
-            width = name_width if col.key == "name" else col.width
+            width = name_cells if col.key == "name" else col.width
             label = Text(col.label, justify="right" if col.right else "left")
             self.add_column(label, width=width, key=col.key)
         self._sync(force_sort=True)

@@ -157,6 +157,8 @@ class DetailScreen(Screen[None]):
         quote = find_quote(message.snapshot, self.pane_name, self.symbol)
         if quote is not None:
             self.quote = quote
+        if not self.is_mounted:
+            return  # on_mount renders from what was just stored
         self._render_title()
         self._render_stats()
         self._render_headlines()

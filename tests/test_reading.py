@@ -1,0 +1,99 @@
+"""Pilot tests of how the screen reads and answers keys: bursts, focus after resizes, views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual import events
+
+from tui.demo_app import frozen_demo_app, wait_for_data
+from tui.screens.detail import DetailScreen
+from tui.screens.main import MainScreen
+from widgets.quote_table import QuoteTable
+
+
+def table(app: Any, pane: str) -> QuoteTable:
+    return app.main_screen.query_one(f"#table-{pane}", QuoteTable)
+
+
+async def burst(app: Any, *keys: str) -> None:
+    """Keys arriving together, as over SSH: all queued before the app handles the first."""
+    driver = app._driver
+    for key in keys:
+        char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def until(pilot: Any, condition: Any, timeout: float = 3.0) -> None:
+    """Pause until ``condition()`` holds (a loaded machine may need more than one frame)."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+
+
+@pytest.mark.parametrize(
+    ("keys", "symbol"),
+    [
+        (("3", "enter"), "BTC-USD"),
+        (("2", "down", "enter"), "SI=F"),
+        (("3", "j", "enter"), "ETH-USD"),
+    ],
+)
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_key_burst_after_a_pane_switch_acts_on_the_new_pane(
+    keys: tuple[str, ...], symbol: str, size: tuple[int, int]
+) -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_data(app)
+        await pilot.pause()
+        await burst(app, *keys)
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.is_mounted)
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.symbol == symbol
+
+
+async def test_several_keys_in_one_press_call_act_in_order() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("3", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.symbol == "ETH-USD"
+
+
+async def test_focus_survives_a_squeeze_below_the_minimum_and_back() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("3", "down")
+        for size in ((40, 10), (80, 24), (40, 10), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+        assert app.focused is table(app, "crypto")
+        assert table(app, "crypto").cursor_row == 1
+        footer_keys = {b.binding.key for b in app.active_bindings.values() if b.binding.show}
+        assert "enter" in footer_keys  # ⏎ Detail is back in the footer
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.is_mounted)
+        assert app.screen.symbol == "SOL-USD"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_tab_walks_every_pane_across_pages() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(app)
+        seen = []
+        for _ in range(4):
+            await pilot.press("tab")
+            seen.append(app.main_screen.active_pane)
+            assert app.main_screen.query_one(f"#pane-{seen[-1]}").display
+        assert seen == ["metals", "crypto", "news", "indices"]
