@@ -97,3 +97,50 @@ async def test_tab_walks_every_pane_across_pages() -> None:
             seen.append(app.main_screen.active_pane)
             assert app.main_screen.query_one(f"#pane-{seen[-1]}").display
         assert seen == ["metals", "crypto", "news", "indices"]
+
+
+@pytest.mark.parametrize("opener", [("enter",), ("n",), ("question_mark",)])
+@pytest.mark.parametrize("closer", ["escape", "q"])
+async def test_esc_and_q_close_every_view_and_q_quits_only_from_main(
+    opener: tuple[str, ...], closer: str
+) -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press(*opener)
+        await until(pilot, lambda: app.screen is not app.main_screen and app.screen.is_mounted)
+        assert app.screen is not app.main_screen
+        await pilot.press(closer)
+        await pilot.pause()
+        assert app.screen is app.main_screen
+        assert app.is_running
+
+
+async def test_q_on_the_main_screen_and_ctrl_c_anywhere_quit() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+@pytest.mark.parametrize("size", [(200, 60), (120, 40), (80, 24), (60, 20), (50, 12)])
+async def test_help_key_is_in_the_footer_at_every_size(size: tuple[int, int]) -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_data(app)
+        await pilot.pause()
+        footer = app.main_screen.query_one("Footer")
+        keys = [
+            str(item.render()) for item in footer.query("FooterKey") if item.region.right <= size[0]
+        ]
+        assert any("?" in k and "Help" in k for k in keys), keys

@@ -52,6 +52,8 @@ class MarketmonApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/screens.tcss"]  # noqa: RUF012 (Textual's own type)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Textual 1.0+ binds Ctrl+C to copy; a terminal user expects it to stop the program.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("r", "refresh_now", "Refresh"),
         Binding("p", "toggle_pause", "Pause"),
         Binding("t", "next_theme", "Theme"),
@@ -223,7 +225,7 @@ def key_help() -> list[tuple[str, str]]:
         ("Tab / Shift+Tab", "next / previous pane"),
         ("↑ ↓ / j k", "move within a pane"),
         ("Enter", "open the detail view (chart, stats, related headlines)"),
-        ("Esc", "back / close the filter"),
+        ("Esc", "close a view / clear the filter"),
         ("s", "cycle the sort: change %, name, region"),
         ("/", "filter by name or symbol"),
         ("n", "all headlines with their times"),
@@ -232,7 +234,8 @@ def key_help() -> list[tuple[str, str]]:
         ("t", "switch theme"),
         ("Ctrl+P", "command palette: instruments and actions"),
         ("?", "this help"),
-        ("q", "quit"),
+        ("q", "close a view; on the main screen, quit"),
+        ("Ctrl+C", "quit"),
     ]
 
 

@@ -105,6 +105,7 @@ class DetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Back"),
+        Binding("q", "dismiss", "Back", show=False),  # q quits only from the main screen
     ]
 
     def __init__(

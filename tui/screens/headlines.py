@@ -86,6 +86,7 @@ class HeadlinesScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Back"),
+        Binding("q", "dismiss", "Back", show=False),  # q quits only from the main screen
     ]
 
     def __init__(

@@ -36,6 +36,8 @@ SHORT_TITLES = {"indices": "Indices", "metals": "Metals", "crypto": "Crypto", "n
 
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        # First, so the footer keeps it at every width (the app's own ? serves other screens).
+        Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("1", "focus_pane('indices')", "Indices", show=False),
         Binding("2", "focus_pane('metals')", "Metals", show=False),
         Binding("3", "focus_pane('crypto')", "Crypto", show=False),
@@ -206,6 +208,8 @@ class MainScreen(Screen[None]):
                 table.set_plan(place.columns, place.name_width)
         self._show_active()
         self._keep_focus()
+        # Positioned panes: repaint the whole area, or cells a pane left keep its old border.
+        self.query_one("#panes").refresh(layout=True)
 
     def _keep_focus(self) -> None:
         """Focus the active pane's table when focus was lost (its pane hidden by a squeeze)."""
