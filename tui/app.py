@@ -150,7 +150,10 @@ class MarketmonApp(App[None]):
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        if self.engine is None or self.paused or not self._changed_since_apply:
+        if self.engine is None or not self._changed_since_apply:
+            return
+        if self.paused:
+            self._apply_paused()
             return
         if not self.main_screen.ready:
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
@@ -165,10 +168,19 @@ class MarketmonApp(App[None]):
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
 
+    def _apply_paused(self) -> None:
+        """Paused: the prices stay frozen, their ages, staleness and the status line do not."""
+        if self.engine is None or self.snapshot is None or not self.main_screen.ready:
+            return
+        from tui.data.paused import paused_view
+
+        self._changed_since_apply = False
+        view = paused_view(self.snapshot, self.engine.snapshot())
+        self.main_screen.apply(view, flash=False)
+
     def _tick(self) -> None:
-        """Ages and staleness move with the clock even when no source answers."""
-        if not self.paused:
-            self._changed()
+        """Ages and staleness move with the clock even when no source answers (or paused)."""
+        self._changed()
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -108,7 +108,7 @@ class MainScreen(Screen[None]):
 
     # --- data -------------------------------------------------------------------------------
 
-    def apply(self, snapshot: MarketSnapshot) -> int:
+    def apply(self, snapshot: MarketSnapshot, *, flash: bool = True) -> int:
         """Show ``snapshot``; return the number of table cells written."""
         self.snapshot = snapshot
         now = self.now()
@@ -121,7 +121,7 @@ class MainScreen(Screen[None]):
             self._relayout(self.size.width, self.size.height)
         for pane in snapshot.panes:
             table = self.query_one(f"#table-{pane.name}", QuoteTable)
-            touched += table.update_quotes(pane.quotes, now)
+            touched += table.update_quotes(pane.quotes, now, flash=flash)
         touched += self.query_one(NewsTable).update_headlines(snapshot.headlines, now, self._names)
         self.query_one(HeadlineTape).set_items(
             [
