@@ -174,7 +174,7 @@ class MarketmonApp(App[None]):
             return
         from tui.data.paused import paused_view
 
-        self._changed_since_apply = False
+        # _changed_since_apply stays set: resuming applies the latest live snapshot.
         view = paused_view(self.snapshot, self.engine.snapshot())
         self.main_screen.apply(view, flash=False)
 
