@@ -144,3 +144,54 @@ async def test_help_key_is_in_the_footer_at_every_size(size: tuple[int, int]) ->
             str(item.render()) for item in footer.query("FooterKey") if item.region.right <= size[0]
         ]
         assert any("?" in k and "Help" in k for k in keys), keys
+
+
+async def test_enter_on_a_headline_opens_it_in_full() -> None:
+    from tui.screens.headlines import LinkScreen
+
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        assert app.snapshot is not None
+        related = next(i for i, h in enumerate(app.snapshot.headlines) if h.related)
+        await pilot.press("4", *["down"] * related, "enter")
+        await until(pilot, lambda: isinstance(app.screen, LinkScreen) and app.screen.is_mounted)
+        screen = app.screen
+        assert isinstance(screen, LinkScreen)
+        headline = app.snapshot.headlines[related]
+        assert screen.headline == headline
+        text = " ".join(str(w.render()) for w in screen.query("Static"))
+        assert headline.title in text and headline.source in text
+        names = {q.symbol: q.name for q in app.snapshot.quotes}
+        assert "Related: " + ", ".join(names[s] for s in headline.related) in text
+        assert not screen.can_open  # the demo has no links; and no browser here
+        await pilot.press("q")
+        assert app.screen is app.main_screen
+
+
+def test_only_web_links_open_and_only_in_a_graphical_browser(monkeypatch: Any) -> None:
+    from tui.screens import headlines
+
+    assert headlines.openable("https://example.com/a?b=c")
+    for bad in ("file:///etc/passwd", "javascript:alert(1)", "https://x.com/a b", "; rm -rf ~"):
+        assert not headlines.openable(bad)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(headlines.sys, "platform", "linux")
+    assert not headlines.browser_available()  # over SSH: never a text browser in our terminal
+
+
+async def test_headlines_view_shows_titles_at_80x24() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is not app.main_screen and app.screen.is_mounted)
+        await pilot.pause()
+        table = app.screen.query_one("#headlines-table")
+        keys = [k.value for k in table.columns]
+        widths = [c.get_render_width(table) for c in table.columns.values()]
+        title = table.columns[list(table.columns)[keys.index("title")]]
+        x = sum(widths[: keys.index("title")])
+        assert x + 30 <= 80  # the title starts well inside the screen
+        assert title.get_render_width(table) >= 30

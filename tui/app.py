@@ -238,7 +238,7 @@ def key_help() -> list[tuple[str, str]]:
         ("↑ ↓ / j k", "move within a pane"),
         ("Enter", "open the detail view (chart, stats, related headlines)"),
         ("Esc", "close a view / clear the filter"),
-        ("s", "cycle the sort: change %, name, region"),
+        ("s", "cycle the sort: change %, name, group (region, type)"),
         ("/", "filter by name or symbol"),
         ("n", "all headlines with their times"),
         ("r", "refresh now"),

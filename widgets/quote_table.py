@@ -70,8 +70,11 @@ class QuoteTable(LiveTable):
     }
     """
 
-    def __init__(self, *, flash: bool = True, id: str | None = None) -> None:
+    def __init__(
+        self, *, flash: bool = True, id: str | None = None, group_label: str = "Group"
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)
+        self.group_label = group_label  # named by what the pane groups: Region, Type…
         self.flash_enabled = flash
         self.sort_mode = SortMode.REGION
         self.filter_text = ""
@@ -187,7 +190,8 @@ class QuoteTable(LiveTable):
         self._sigs.clear()
         for col in self._columns:
             width = name_cells if col.key == "name" else col.width
-            label = Text(col.label, justify="right" if col.right else "left")
+            header = self.group_label if col.key == "group" else col.label
+            label = Text(header, justify="right" if col.right else "left")
             self.add_column(label, width=width, key=col.key)
         self._sync(force_sort=True)
         if cursor_symbol:

@@ -31,6 +31,8 @@ PANES: tuple[tuple[str, str], ...] = (
     ("crypto", "Crypto"),
     ("news", "Headlines"),
 )
+# What each pane's group column holds (indices by region, metals futures/spot): its header.
+GROUP_LABELS = {"indices": "Region", "metals": "Type"}
 SHORT_TITLES = {"indices": "Indices", "metals": "Metals", "crypto": "Crypto", "news": "News"}
 
 
@@ -90,7 +92,11 @@ class MainScreen(Screen[None]):
                     if key == "news":
                         yield NewsTable(id="table-news")
                     else:
-                        yield QuoteTable(flash=not self.low_bandwidth, id=f"table-{key}")
+                        yield QuoteTable(
+                            flash=not self.low_bandwidth,
+                            id=f"table-{key}",
+                            group_label=GROUP_LABELS.get(key, "Group"),
+                        )
         yield Static(id="too-small")
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
         yield SourceStatusBar(now=self.now, animate=self.animated)
@@ -275,7 +281,8 @@ class MainScreen(Screen[None]):
         for table in self.query(QuoteTable):
             table.set_sort(self.sort_mode)
         self._update_subtitles()
-        self.notify(f"Sorted by {self.sort_mode.value}", timeout=2)
+        label = "group (region, type)" if self.sort_mode is SortMode.REGION else self.sort_mode
+        self.notify(f"Sorted by {label}", timeout=2)
 
     def action_open_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -309,7 +316,10 @@ class MainScreen(Screen[None]):
     def _update_subtitles(self) -> None:
         box = self.query_one("#filter", Input)
         for key, _ in PANES[:3]:
-            parts = [f"sort: {self.sort_mode.value}"]
+            sort = self.sort_mode.value
+            if self.sort_mode is SortMode.REGION:
+                sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
+            parts = [f"sort: {sort}"]
             if box.value.strip():
                 parts.append(f"filter: {box.value.strip()}")
             self.query_one(f"#pane-{key}").border_subtitle = Text(" · ".join(parts)).plain
@@ -317,6 +327,13 @@ class MainScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         table = event.data_table
+        if isinstance(table, NewsTable):
+            headline = table.headline(str(event.row_key.value))
+            if headline is not None:
+                from tui.screens.headlines import LinkScreen
+
+                self.app.push_screen(LinkScreen(headline, self._names, self.now))
+            return
         if isinstance(table, QuoteTable) and table.id:
             symbol = event.row_key.value
             if symbol:
