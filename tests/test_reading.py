@@ -195,3 +195,23 @@ async def test_headlines_view_shows_titles_at_80x24() -> None:
         x = sum(widths[: keys.index("title")])
         assert x + 30 <= 80  # the title starts well inside the screen
         assert title.get_render_width(table) >= 30
+
+
+async def test_filter_moves_to_the_first_pane_with_matches_and_says_when_none() -> None:
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        await pilot.press("slash", "s", "i", "l", "enter")
+        await pilot.pause()
+        assert app.focused is table(app, "metals")
+        assert table(app, "metals").match_count == 2  # Silver futures, Silver spot
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.is_mounted)
+        assert app.screen.symbol in ("SI=F", "XAG")
+        await pilot.press("escape", "escape")  # back, then clear the filter
+        await pilot.pause()
+        await pilot.press("slash", "z", "z", "q", "enter")
+        await pilot.pause()
+        assert any("No matches" in str(n.message) for n in app._notifications)
+        subtitle = str(app.main_screen.query_one("#pane-indices").border_subtitle)
+        assert "no matches" in subtitle

@@ -148,6 +148,11 @@ class QuoteTable(LiveTable):
             self._rebuild_columns()
 
     @property
+    def match_count(self) -> int:
+        """Rows the current filter lets through."""
+        return len(self._visible())
+
+    @property
     def visible_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._columns)
 

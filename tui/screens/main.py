@@ -303,7 +303,17 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        """Keep the filter; go to the first pane that has matches, or say there are none."""
         event.input.display = False
+        tables = {
+            key: t for key, _ in PANES for t in self.query(f"#table-{key}").results(QuoteTable)
+        }
+        matching = [key for key, table in tables.items() if table.match_count]
+        if event.value.strip() and not matching:
+            self.notify(f"No matches for {event.value.strip()!r}", severity="warning", timeout=4)
+        elif matching and self.active_pane not in matching:
+            self.action_focus_pane(matching[0])
+            return
         self._focus_now(self.query_one(f"#table-{self.active_pane}"))
 
     def key_escape(self) -> None:
@@ -321,7 +331,8 @@ class MainScreen(Screen[None]):
                 sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
             parts = [f"sort: {sort}"]
             if box.value.strip():
-                parts.append(f"filter: {box.value.strip()}")
+                matches = self.query_one(f"#table-{key}", QuoteTable).match_count
+                parts.append(f"filter: {box.value.strip()}" + ("" if matches else " (no matches)"))
             self.query_one(f"#pane-{key}").border_subtitle = Text(" · ".join(parts)).plain
 
     @on(DataTable.RowSelected)
