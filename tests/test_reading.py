@@ -215,3 +215,55 @@ async def test_filter_moves_to_the_first_pane_with_matches_and_says_when_none() 
         assert any("No matches" in str(n.message) for n in app._notifications)
         subtitle = str(app.main_screen.query_one("#pane-indices").border_subtitle)
         assert "no matches" in subtitle
+
+
+def test_errors_read_as_status_and_reason_never_markup() -> None:
+    from tui import format as fmt
+
+    body = "HTTP 500: <html><head><title>500</title></head></html>"
+    assert fmt.error_text(body, 500) == "HTTP 500 Internal Server Error"
+    assert fmt.error_text("HTTP 599: <b>x</b>", 599) == "HTTP 599"
+    assert fmt.error_text("connection refused") == "connection refused"
+    assert fmt.error_text("parse: <html>") == "parse"
+
+
+async def test_detail_offline_names_the_last_error_and_labels_the_reference() -> None:
+    from dataclasses import replace
+
+    from tui.data.errors import ErrorKind, SourceError
+    from tui.data.snapshot import SourceHealth
+    from tui.screens.detail import last_error, reference_label
+
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(app)
+        snap = app.snapshot
+        assert snap is not None
+        btc = snap.pane("crypto").by_symbol()["BTC-USD"]  # type: ignore[union-attr]
+        gspc = snap.pane("indices").by_symbol()["^GSPC"]  # type: ignore[union-attr]
+        assert reference_label(btc) == "24 h open"
+        assert reference_label(gspc) == "Previous close"
+        # Offline: no source gave a price, every source failed with an HTML error page.
+        failure = SourceError("demo", None, ErrorKind.HTTP, "HTTP 503: <html>down</html>", 503)
+        offline = replace(
+            snap,
+            errors=(),
+            sources=tuple(
+                replace(s, health=SourceHealth.OFFLINE, last_error=failure) for s in snap.sources
+            ),
+        )
+        text = last_error(offline, replace(btc, source=None))
+        assert text == "demo: HTTP 503 Service Unavailable"
+        # j / k step through the pane without leaving the view.
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.is_mounted)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen) and screen.symbol == "^GSPC"
+        await pilot.press("j")
+        assert screen.symbol == "^IXIC"
+        assert "Nasdaq" in str(screen.query_one("#detail-name").render())
+        await pilot.press("k", "k")
+        assert screen.symbol == "^AXJO"  # wraps to the last
+        await pilot.press("3")  # a number key does nothing here; escape goes back
+        await pilot.press("escape")
+        assert app.screen is app.main_screen

@@ -75,3 +75,18 @@ def age_between(then: datetime | None, now: datetime) -> str:
     if then is None:
         return "—"
     return age((now - then).total_seconds())
+
+
+def error_text(message: str, status: int | None = None) -> str:
+    """An error for a person: the HTTP status and its reason, never a response body's markup
+    (``HTTP 500: <html><head>…`` becomes ``HTTP 500 Internal Server Error``)."""
+    if status is not None:
+        try:
+            from http import HTTPStatus
+
+            return f"HTTP {status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            return f"HTTP {status}"
+    cut = message.find("<")
+    text = message[:cut] if cut >= 0 else message
+    return text.rstrip(" :") or "error"
