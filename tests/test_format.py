@@ -45,3 +45,19 @@ def test_price_without_decimals_keeps_the_size_default() -> None:
     assert fmt.price(0.14048) == "0.14048"
     assert fmt.price(None) == "—"
     assert fmt.change(None, 2) == "—"
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "shown"),
+    [
+        ("Silver futures", 13, "Silver fut"),
+        ("Palladium futures", 13, "Palladium fut"),
+        ("Nasdaq Composite", 13, "Nasdaq Comp"),
+        ("Shanghai Composite", 14, "Shanghai Comp"),
+        ("S&P 500", 12, "S&P 500"),
+        ("Euro Stoxx 50 Extended", 12, "Euro Stoxx …"),
+    ],
+)
+def test_names_keep_the_word_that_tells_them_apart(name: str, width: int, shown: str) -> None:
+    assert fmt.fit_name(name, width) == shown
+    assert len(fmt.fit_name(name, width)) <= width

@@ -90,3 +90,31 @@ def error_text(message: str, status: int | None = None) -> str:
     cut = message.find("<")
     text = message[:cut] if cut >= 0 else message
     return text.rstrip(" :") or "error"
+
+
+# Words that can be shortened without losing what tells two rows apart.
+ABBREVIATIONS: dict[str, str] = {
+    "futures": "fut",
+    "Futures": "Fut",
+    "Composite": "Comp",
+    "Industrial": "Ind",
+    "Average": "Avg",
+    "Index": "Idx",
+    "Exchange": "Exch",
+}
+
+
+def fit_name(name: str, width: int) -> str:
+    """``name`` in ``width`` cells, keeping the word that tells it apart: ``Silver fut``,
+    ``Palladium fut``, ``Nasdaq Comp`` (not ``Silver futu…``); an ellipsis only as a last resort."""
+    if len(name) <= width or width <= 0:
+        return name
+    words = name.split(" ")
+    for i in range(len(words) - 1, -1, -1):  # shorten from the last word back
+        short = ABBREVIATIONS.get(words[i])
+        if short is not None:
+            words[i] = short
+            if len(" ".join(words)) <= width:
+                return " ".join(words)
+    shortened = " ".join(words)
+    return shortened if len(shortened) <= width else shortened[: max(0, width - 1)] + "…"

@@ -329,7 +329,10 @@ class QuoteTable(LiveTable):
             last_style = {1: styles.flash_up, -1: styles.flash_down}.get(tick, styles.flash)
         group = SHORT_GROUPS.get(q.group, q.group) if first_in_group else ""
         places = fmt.quote_decimals(q)
-        name = KeyedText(q.name, style=styles.muted if not q.has_data else Style())
+        name = KeyedText(
+            fmt.fit_name(q.name, self._layout[1] or len(q.name)),
+            style=styles.muted if not q.has_data else Style(),
+        )
         name.row_key = q.symbol
         name.no_wrap = True
         name.overflow = "ellipsis"
