@@ -120,7 +120,7 @@ def test_tall_narrow_split_stacks_panes_instead_of_leaving_rows_empty() -> None:
     assert indices is not None and indices.data_rows >= 14
 
 
-def test_short_wide_split_shows_every_instrument() -> None:
+def test_short_wide_split_shows_every_pane_and_the_full_indices() -> None:
     plan = plan_layout(160, 23, DEFAULT_BOARD)
     assert set(plan.visible) == {"indices", "metals", "crypto", "news"}
     for name, rows in (("indices", 14), ("metals", 7)):

@@ -36,7 +36,7 @@ BORDER = 2  # a pane's border, on each axis
 TABLE_HEADER = 1
 MIN_PANE_WIDTH = 44  # name, last, change % and time, in a border
 MIN_QUOTE_ROWS = 4
-MIN_LIST_ROWS = 4
+MIN_LIST_ROWS = 3
 MAX_NAME_WIDTH = 20
 LIST_PAGE = 10  # a list pane (headlines) is worth showing this many rows
 SCROLLBAR = 2  # the table's vertical scrollbar, kept free
@@ -113,10 +113,11 @@ class Placement:
     height: int
     columns: tuple[str, ...] = ()  # column keys, for quote panes
     name_width: int = 0
+    header: int = TABLE_HEADER  # list panes (headlines) have no header row
 
     @property
     def data_rows(self) -> int:
-        return max(0, self.height - BORDER - TABLE_HEADER)
+        return max(0, self.height - BORDER - self.header)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +139,15 @@ class Plan:
 
 def _min_height(pane: PaneSpec) -> int:
     rows = MIN_LIST_ROWS if pane.kind == "list" else MIN_QUOTE_ROWS
-    return BORDER + TABLE_HEADER + min(max(pane.rows, 1), rows)
+    return BORDER + _header(pane) + min(max(pane.rows, 1), rows)
+
+
+def _header(pane: PaneSpec) -> int:
+    return 0 if pane.kind == "list" else TABLE_HEADER
 
 
 def _full_height(pane: PaneSpec) -> int:
-    return BORDER + TABLE_HEADER + max(pane.rows, 1)
+    return BORDER + _header(pane) + max(pane.rows, 1)
 
 
 def _stack(panes: Sequence[PaneSpec], height: int) -> list[int] | None:
@@ -262,7 +267,7 @@ def _arrange(
 
 def _place(pane: PaneSpec, x: int, y: int, width: int, height: int) -> Placement:
     if pane.kind != "quotes":
-        return Placement(pane.name, x, y, width, height)
+        return Placement(pane.name, x, y, width, height, header=_header(pane))
     inner = width - BORDER
     columns = choose_columns(inner, pane.grouped)
     return Placement(
