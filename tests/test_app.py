@@ -102,7 +102,7 @@ async def test_filter_narrows_every_pane_and_escape_clears_it() -> None:
         assert row_symbols(table(app, "metals")) == ["SI=F", "XAG"]
         assert table(app, "indices").row_count == 0
         await pilot.press("enter")
-        assert app.focused is table(app, "indices")
+        assert app.focused is table(app, "metals")  # the first pane with matches
         assert row_symbols(table(app, "metals")) == ["SI=F", "XAG"]
         await pilot.press("escape")
         assert table(app, "metals").row_count == 7
