@@ -186,6 +186,11 @@ class MainScreen(Screen[None]):
         self._laid_out_for = key
         specs = self.pane_specs()
         plan = plan_layout(width, height, specs, self.active_pane)
+        if plan == self.plan:
+            # Same placements (a pane switch within one page): nothing to move or repaint.
+            self._show_active()
+            self._keep_focus()
+            return
         self.plan = plan
         mode = plan.mode
         for other in Layout:
