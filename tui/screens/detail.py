@@ -25,6 +25,7 @@ from textual_plotext import PlotextPlot
 from tui import format as fmt
 from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
 from tui.messages import SnapshotUpdated
+from widgets.theme_styles import FEW_COLOURS, cell_styles, color_system
 
 STALE_TEXT: dict[StaleReason, str] = {
     StaleReason.CLOSED: "market closed",
@@ -204,6 +205,12 @@ class DetailScreen(Screen[None]):
         label = self.query_one(f"#stat-{key}", Label)
         label.update(Text(value))
         label.set_classes(f"stat-value {css}" if css else "stat-value")
+        # On an 8/16-colour terminal the theme's up/down colours turn grey: use the table's.
+        direction = None
+        if css in ("up", "down") and color_system(self.app) in FEW_COLOURS:
+            styles = cell_styles(self.app)
+            direction = (styles.up if css == "up" else styles.down).color
+        label.styles.color = Color.from_rich_color(direction) if direction else None
 
     def _render_stats(self) -> None:
         quote = self.quote
