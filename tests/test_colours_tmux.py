@@ -78,5 +78,18 @@ def test_ups_are_green_and_downs_red_on_a_16_colour_terminal(term: str) -> None:
         assert down_codes & {"31", "91"}, (down_codes, plain)
         assert not up_codes & {"31", "91", "37"}, up_codes
         assert not down_codes & {"32", "92", "37"}, down_codes
+        # The detail view's change % too.
+        _tmux(socket, "send-keys", "-t", name, "3")
+        time.sleep(0.5)
+        _tmux(socket, "send-keys", "-t", name, "Enter")
+        detail = ""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and "Change %" not in SGR.sub("", detail):
+            time.sleep(0.3)
+            detail = _tmux(socket, "capture-pane", "-e", "-p", "-t", name)
+        line = next(ln for ln in detail.splitlines() if "Change %" in SGR.sub("", ln))
+        value = re.search(r"[+-]\d+\.\d\d%", SGR.sub("", line))
+        assert value is not None, line
+        assert _colour_of(line, value.group()) & {"31", "91", "32", "92"}, line
     finally:
         _tmux(socket, "kill-server")
