@@ -21,6 +21,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("headline-120x40", (120, 40), ("4", "down", "enter")),
     ("detail-silver-120x40", (120, 40), ("2", "down", "enter")),
     ("help-120x40", (120, 40), ("question_mark",)),
+    ("movers-120x40", (120, 40), ("m",)),
 )
 
 

@@ -89,7 +89,7 @@ def test_wide_terminals_show_every_column_and_every_row() -> None:
     for name in ("indices", "metals", "crypto"):
         place = plan.placement(name)
         assert place is not None
-        assert {"chg", "spark", "symbol", "range"} <= set(place.columns), name
+        assert {"chg", "sigma", "spark", "range"} <= set(place.columns), name
         assert place.data_rows >= next(p.rows for p in DEFAULT_BOARD if p.name == name)
     news = plan.placement("news")
     assert news is not None and news.width == 200  # headlines across the full width
@@ -141,7 +141,7 @@ def test_a_single_pane_gets_the_whole_area() -> None:
     plan = plan_layout(120, 40, [PaneSpec("crypto", 7)])
     (only,) = plan.placements
     assert (only.x, only.y, only.width) == (0, 0, 120)
-    assert only.data_rows >= 7 and len(only.columns) == 9
+    assert only.data_rows >= 7 and len(only.columns) == 10  # every column
 
 
 def test_many_panes_are_placed_without_hiding_any_row_when_they_fit() -> None:

@@ -99,7 +99,7 @@ async def test_tab_walks_every_pane_across_pages() -> None:
         assert seen == ["metals", "crypto", "news", "indices"]
 
 
-@pytest.mark.parametrize("opener", [("enter",), ("n",), ("question_mark",)])
+@pytest.mark.parametrize("opener", [("enter",), ("n",), ("question_mark",), ("m",), ("a",)])
 @pytest.mark.parametrize("closer", ["escape", "q"])
 async def test_esc_and_q_close_every_view_and_q_quits_only_from_main(
     opener: tuple[str, ...], closer: str

@@ -118,3 +118,10 @@ def fit_name(name: str, width: int) -> str:
                 return " ".join(words)
     shortened = " ".join(words)
     return shortened if len(shortened) <= width else shortened[: max(0, width - 1)] + "…"
+
+
+def sigma(value: float | None) -> str:
+    """A σ-move as a trader writes it: ``−13.2σ``, ``+0.4σ`` (a real minus sign)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:+.1f}σ".replace("-", "−")

@@ -63,15 +63,18 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("group", "Region", 8, False, 4),
     Column("name", "Name", 12, False, 0),
-    Column("symbol", "Symbol", 9, False, 8),
+    Column("symbol", "Symbol", 9, False, 9),
     Column("last", "Last", 10, True, 1),
-    Column("chg", "Chg", 9, True, 5),
+    Column("chg", "Chg", 9, True, 6),
     Column("pct", "Chg %", 7, True, 2),
-    Column("spark", "Day", 8, False, 6),
-    Column("range", "Range", 7, False, 7),
+    # The σ-move (tui.data.sigma): before the change and the sparkline when room is short.
+    Column("sigma", "σ", 7, True, 5),
+    Column("spark", "Day", 8, False, 7),
+    Column("range", "Range", 7, False, 8),
     Column("age", "Time", 6, True, 3),
 )
 PADDING = 2  # DataTable cell_padding=1 on each side
+EXTRA_COLUMNS = frozenset({"range", "symbol"})
 
 
 def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
@@ -290,7 +293,8 @@ def _hidden(pane: PaneSpec, placement: Placement) -> int:
 def _score(panes: Sequence[PaneSpec], placements: Sequence[Placement]) -> tuple[int, ...]:
     by_name = {p.name: p for p in panes}
     hidden = sum(_hidden(by_name[p.name], p) for p in placements)
-    columns = sum(len(p.columns) for p in placements)
+    # Range and symbol are extras: they never outweigh putting panes side by side.
+    columns = sum(1 for p in placements for key in p.columns if key not in EXTRA_COLUMNS)
     side_by_side = len({p.x for p in placements})
     names = sum(p.name_width for p in placements)
     list_width = sum(min(p.width, 120) for p in placements if by_name[p.name].kind == "list")

@@ -271,7 +271,7 @@ class QuoteTable(LiveTable):
         ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
-                q.day_low, q.range_pos, q.as_of, q.stale_reason,
+                q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
                 first_in_group, self._flashing.get(q.symbol), age)  # fmt: skip
 
     def _unflash(self) -> None:
@@ -343,6 +343,7 @@ class QuoteTable(LiveTable):
             "last": Text(fmt.price(q.last, places), style=last_style, justify="right"),
             "chg": Text(fmt.change(q.change, places), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
+            "sigma": Text(fmt.sigma(q.sigma), style=direction, justify="right"),
             "spark": Text(sparkline(q.spark or q.series, 8), style=direction),
             "range": Text(range_bar(q.range_pos, 7), style=styles.muted),
             "age": self._age_cell(q, styles),

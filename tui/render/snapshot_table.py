@@ -32,13 +32,14 @@ QUOTE_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("Name", "left", 0),
     ("Symbol", "left", 1),
     ("Last", "right", 0),
-    ("Chg", "right", 6),
+    ("Chg", "right", 7),
     ("Chg %", "right", 0),
+    ("σ", "right", 6),
     ("Low", "right", 3),
     ("High", "right", 4),
     ("Age", "right", 0),
     ("Source", "left", 2),
-    ("Status", "left", 7),
+    ("Status", "left", 8),
 )
 
 
@@ -58,6 +59,7 @@ def _rows(pane: PaneSnapshot, snap: MarketSnapshot) -> list[list[Text]]:
                 Text(fmt.price(q.last, places)),
                 Text(fmt.change(q.change, places), style=style),
                 Text(fmt.percent(q.change_pct), style=style),
+                Text(fmt.sigma(q.sigma), style=style),
                 Text(fmt.price(q.day_low, places)),
                 Text(fmt.price(q.day_high, places)),
                 Text(fmt.age_between(q.as_of, snap.generated_at)),
