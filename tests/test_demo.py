@@ -12,6 +12,7 @@ import pytest
 from tui.data.clock import FakeClock
 from tui.data.demo import (
     HEADLINE_SPACING,
+    PROFILES,
     SELLOFF,
     DemoHeadlines,
     DemoQuoteProvider,
@@ -241,14 +242,24 @@ async def test_weekend_shows_fridays_sessions_and_crypto_keeps_trading() -> None
     assert row(frame, "BTC-USD")["as_of"] == saturday
 
 
-async def test_unknown_symbols_get_no_invented_price() -> None:
-    """A made-up plausible price for a symbol the user added could pass for the real one."""
-    symbols = ["AAPL", "7203.T", "PEPE-USDT", "SAP.DE", "^GSPC"]
+async def test_unknown_symbols_are_unavailable_never_invented() -> None:
+    """TRY/USD at 414.29 or a yield at 52.59 would look like prices: unknown ones get none."""
+    symbols = ["TRY=X", "^TEN", "7203.T", "^GSPC"]
     provider = DemoQuoteProvider(FakeClock(TUESDAY))
+    assert not provider.supports("TRY=X") and provider.supports("^GSPC")
+    assert provider.supports("EURUSD=X") and provider.supports("^TNX")  # the demo's board
     result = await provider.fetch(symbols)
     assert result.frame["symbol"].to_list() == ["^GSPC"]
-    assert {e.symbol for e in result.errors} == {"AAPL", "7203.T", "PEPE-USDT", "SAP.DE"}
-    assert all("not found" in e.message for e in result.errors)
+    assert {e.symbol for e in result.errors} == {"TRY=X", "^TEN", "7203.T"}
+    assert all("unavailable" in e.message for e in result.errors)
+
+
+def test_every_known_instrument_has_its_scale_and_market() -> None:
+    from tui.data.instruments import KNOWN
+
+    for symbol, known in KNOWN.items():
+        prof = PROFILES[symbol]
+        assert prof.market == known.market or known.market is None, symbol
 
 
 def test_scenario_table_covers_the_default_watchlist() -> None:

@@ -34,7 +34,7 @@ import polars as pl
 
 from tui.data.clock import Clock
 from tui.data.demo_board import BOARD, BOARD_SELLOFF
-from tui.data.errors import ErrorKind, FetchError
+from tui.data.errors import ErrorKind, SourceError
 from tui.data.instruments import KNOWN
 from tui.data.markets import MARKETS, Market
 from tui.data.providers.base import ProviderResult, QuoteProvider
@@ -177,15 +177,6 @@ def _crypto_quote(symbol: str) -> str | None:
     return quote if dash and quote in _CRYPTO_QUOTES else None
 
 
-def simulated(symbol: str) -> bool:
-    """Whether the demo simulates ``symbol``: only the symbols it has a profile for.
-
-    Any other symbol gets no price: a made-up but plausible price for, say, a stock the user
-    added could be mistaken for the real one.
-    """
-    return symbol in PROFILES
-
-
 def profile(symbol: str, seed: int = 7) -> Profile:
     """The profile of a simulated symbol (``invented_profile`` is for tests of the paths)."""
     known = PROFILES.get(symbol)
@@ -318,20 +309,22 @@ class DemoQuoteProvider(QuoteProvider):
         self._paths: dict[tuple[str, int, int], _Path] = {}
 
     def supports(self, symbol: str) -> bool:
-        return True
+        """Only instruments whose scale and market the demo knows (:data:`PROFILES`): any
+        other is shown unavailable, never with an invented price that looks plausible."""
+        return symbol in PROFILES
 
     async def fetch(self, symbols: Sequence[str]) -> ProviderResult:
         now = self.clock.now()
         wanted = list(dict.fromkeys(symbols))
         errors = tuple(
-            FetchError(ErrorKind.NO_DATA, "not found: the demo simulates no price for it").to_error(
-                self.name, s
+            SourceError(
+                "demo", s, ErrorKind.UNSUPPORTED, "not in the simulated market: unavailable"
             )
             for s in wanted
-            if not simulated(s)
+            if s not in PROFILES
         )
-        quoted = [self._quote(s, now) for s in wanted if simulated(s)]
-        return ProviderResult(_frame(quoted), errors)
+        known = [s for s in wanted if s in PROFILES]
+        return ProviderResult(_frame([self._quote(s, now) for s in known]), errors)
 
     def _noise_chunk(self, key: str, day: int) -> list[float]:
         """Standard normal bar noise for one UTC day of ``key``'s path."""

@@ -16,7 +16,7 @@ from textual.widgets import Label
 
 # (sample as shown in a row, CSS class of the sample, what it means).
 LEGEND: tuple[tuple[str, str, str], ...] = (
-    ("Fri close", "legend-closed", "the market is closed: the price is that session's close"),
+    ("Fri cl.", "legend-closed", "the market is closed: the price is Friday's close"),
     ("lunch", "legend-closed", "the market is at its lunch break"),
     ("ES=F / F-2.6%", "legend-closed", "cash closed: the move shown is its future's"),
     ("NY?", "legend-closed", "header: regular hours only, holidays not verified yet"),
