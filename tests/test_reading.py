@@ -92,11 +92,11 @@ async def test_tab_walks_every_pane_across_pages() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(app)
         seen = []
-        for _ in range(4):
+        for _ in range(7):
             await pilot.press("tab")
             seen.append(app.main_screen.active_pane)
             assert app.main_screen.query_one(f"#pane-{seen[-1]}").display
-        assert seen == ["metals", "crypto", "news", "indices"]
+        assert seen == ["metals", "crypto", "fx", "rates", "energy", "news", "indices"]
 
 
 @pytest.mark.parametrize("opener", [("enter",), ("n",), ("question_mark",), ("m",), ("a",)])
