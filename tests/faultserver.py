@@ -176,6 +176,7 @@ class FaultServer:
         *,
         max_records: int | None = 100_000,
         rss_items: int = 5,
+        hosts: int = 1,
     ) -> None:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.stamp: Callable[[], float] | None = None
@@ -189,6 +190,10 @@ class FaultServer:
         self.peak_in_flight = 0  # most requests being answered at once: per-host concurrency
         self.connections = 0  # connections accepted
         self.port = 0
+        # Also listen on 127.0.0.2 ... 127.0.0.<hosts> (same port): distinct hosts for the
+        # request governor, which pauses a whole host after a 429, on one server.
+        self.hosts = hosts
+        self._extra: list[asyncio.Server] = []
         self._faults: dict[str, FaultSpec] = {}
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
@@ -204,6 +209,12 @@ class FaultServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def host_url(self, index: int) -> str:
+        """The server's URL on loopback address ``127.0.0.<index + 1>`` (``index < hosts``)."""
+        if not 0 <= index < self.hosts:
+            raise ValueError(f"host {index} of {self.hosts}")
+        return f"http://127.0.0.{index + 1}:{self.port}"
 
     def __enter__(self) -> FaultServer:
         return self.start()
@@ -225,6 +236,14 @@ class FaultServer:
                     )
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
+                for i in range(2, self.hosts + 1):
+                    self._extra.append(
+                        loop.run_until_complete(
+                            asyncio.start_server(
+                                self._connection, f"127.0.0.{i}", self.port, backlog=512
+                            )
+                        )
+                    )
             except BaseException as exc:  # surface bind errors in the caller's thread
                 failure.append(exc)
                 ready.set()
@@ -257,6 +276,8 @@ class FaultServer:
         self._loop = self._thread = None
 
     async def _shutdown(self) -> None:
+        for extra in self._extra:
+            extra.close()
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -266,6 +287,9 @@ class FaultServer:
         await asyncio.gather(*self._handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        for extra in self._extra:
+            await extra.wait_closed()
+        self._extra.clear()
 
     def refused_url(self) -> str:
         """A URL whose port is bound but not listening: connecting is refused (RST) at once.

@@ -97,7 +97,7 @@ def expected(source: str, fault: Fault) -> tuple[SourceHealth, set[ErrorKind]]:
 
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[FaultServer]:
-    with FaultServer() as server:
+    with FaultServer(hosts=len(PROVIDER_URLS) + 1) as server:
         yield server
 
 
@@ -122,8 +122,15 @@ def make_config(
     urls: dict[str, str] | None = None,
     feed: str | None = None,
 ) -> Config:
-    """Every provider at ``url`` (or ``urls[name]``), a small watchlist, one feed."""
-    urls = urls or {}
+    """Every provider at ``url`` (or ``urls[name]``), a small watchlist, one feed.
+
+    Each provider gets its own loopback address of the shared server (``url`` must be the
+    module's server), as in real life where each has its own host: the request governor pauses
+    a whole host after a 429, so one host for all would let one source's fault pause the rest.
+    Budgets are generous: these tests refresh many times without advancing virtual time.
+    """
+    urls = {name: _on_host(url, i) for i, name in enumerate(PROVIDER_URLS)} | (urls or {})
+    feed = feed or f"{_on_host(url, len(PROVIDER_URLS))}/rss/markets.xml"
     return _build(
         {
             "general": {
@@ -134,10 +141,18 @@ def make_config(
                 "backoff_cap": CAP,
             },
             "providers": {
-                name: {"base_url": urls.get(name, url), "interval": interval}
+                name: {
+                    "base_url": urls[name],
+                    "interval": interval,
+                    "max_requests_per_minute": 1e6,
+                }
                 for name in PROVIDER_URLS
             },
-            "headlines": {"feeds": [feed or f"{url}/rss/markets.xml"], "interval": 30},
+            "headlines": {
+                "feeds": [feed],
+                "interval": 30,
+                "max_requests_per_minute": 1e6,
+            },
             "panes": {
                 "indices": {"symbols": ["^GSPC"], "sources": ["yahoo"]},
                 "metals": {"symbols": ["GC=F", "XAU"], "sources": ["yahoo", "goldapi"]},
@@ -146,6 +161,11 @@ def make_config(
         },
         None,
     )
+
+
+def _on_host(url: str, index: int) -> str:
+    """``url`` (the shared server's, on 127.0.0.1) on loopback address 127.0.0.<index + 1>."""
+    return url.replace("//127.0.0.1:", f"//127.0.0.{index + 1}:", 1)
 
 
 def engine_for(config: Config, clock: VirtualClock, client: httpx.AsyncClient) -> Engine:

@@ -43,19 +43,26 @@ def build_engine(
         max_age = {DEMO: DemoQuoteProvider.default_max_age}
         headlines = DemoHeadlines(clock, seed=seed, scenario=scenario)
     else:
+        from tui.data.governor import Governor
         from tui.data.http import Fetcher  # httpx and the live providers load only here
         from tui.data.providers.registry import PROVIDERS
         from tui.data.providers.rss import RssHeadlines
 
         if client is None:
             raise ValueError("live mode needs the shared httpx.AsyncClient")
+        used = {src for pane in config.panes.values() for src in pane.sources}
         fetcher = Fetcher(
             client,
             deadline=config.general.timeout,
             max_bytes=config.general.max_response_bytes,
             per_host=config.general.per_host,
+            governor=Governor(
+                clock=clock,
+                per_host=config.general.per_host,
+                budgets=host_budgets(config, used),
+            ),
+            user_agent=config.general.user_agent,
         )
-        used = {src for pane in config.panes.values() for src in pane.sources}
         providers = {
             name: PROVIDERS[name](fetcher, config.providers[name].base_url) for name in sorted(used)
         }
@@ -79,3 +86,20 @@ def build_engine(
         demo=demo,
     )
     return Engine(config.instruments(), providers, settings, clock, headlines, backoff)
+
+
+def host_budgets(config: Config, used: set[str]) -> dict[str, float]:
+    """Requests per minute per service key: each provider's host, then each feed's host.
+
+    Two providers (or a provider and a feed) on one host share the smaller budget, because the
+    upstream counts them together.
+    """
+    from tui.data.governor import service_key
+
+    budgets: dict[str, float] = {}
+    pairs = [(config.providers[n].base_url, config.providers[n].budget) for n in sorted(used)]
+    pairs += [(feed, config.headlines.max_requests_per_minute) for feed in config.headlines.feeds]
+    for url, budget in pairs:
+        key = service_key(url)
+        budgets[key] = min(budget, budgets.get(key, budget))
+    return budgets
