@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tui.data.errors import ErrorKind, FetchError
 from tui.data.http import HttpResponse, status_error
 from tui.data.providers.base import PerSymbol, ProviderResult, QuoteProvider
-from tui.data.providers.yahoo_spark import SPARK_PATH, batches, parse_spark
+from tui.data.providers.yahoo_spark import SPARK_MAX_SYMBOLS, SPARK_PATH, batches, parse_spark
 from tui.data.sanitize import sanitize_optional, sanitize_text
 from tui.data.schema import QuoteRow, finite, from_epoch
 
@@ -36,6 +36,7 @@ SPARK_RETRY = 600.0  # after spark failed as a whole, use charts this long befor
 
 class YahooChartProvider(QuoteProvider):
     name = "yahoo"
+    batch_size = SPARK_MAX_SYMBOLS  # symbols per request
     default_base_url = "https://query1.finance.yahoo.com"
     default_max_age = 1500.0  # some exchanges are 15-20 minutes delayed on Yahoo
 
