@@ -56,7 +56,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("pct", "Chg %", 7, True, 2),
     Column("spark", "Day", 8, False, 5),
     Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 6, True, 3),
+    Column("age", "Time", 9, True, 3),  # "not found", "rate-ltd" in place of the time
 )
 PADDING = 2  # DataTable cell_padding=1 on each side
 SHORT_GROUPS = {"Asia-Pacific": "Asia-Pac"}
@@ -269,7 +269,7 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason,
-                first_in_group, q.symbol in self._flashing, age)  # fmt: skip
+                first_in_group, q.symbol in self._flashing, age, q.problem)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -343,10 +343,13 @@ class QuoteTable(LiveTable):
     def _age_cell(self, q: Quote, styles: CellStyles) -> Text:
         now = self.now
         if q.as_of is None or now is None:
+            if q.problem is not None:  # no price at all: say why
+                return Text(q.problem, style=styles.error, justify="right")
             return Text("—", style=styles.muted, justify="right")
         age = fmt.age_between(q.as_of, now)
         if q.stale_reason is StaleReason.FAILING:
-            return Text(f"!{age}", style=styles.error, justify="right")
+            # The last good value; "!" marks the source failing, then why (or how old).
+            return Text(f"!{q.problem or age}", style=styles.error, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             return Text("closed", style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.OLD:

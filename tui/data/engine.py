@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import polars as pl
@@ -25,6 +25,7 @@ from tui.data.headlines import merge_headlines, relate_headlines
 from tui.data.instruments import Instrument
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
 from tui.data.providers.base import QuoteProvider
+from tui.data.reasons import rows_per_source, with_problems
 from tui.data.schedule import units
 from tui.data.snapshot import Headline, HeadlineResult, MarketSnapshot
 from tui.data.source_state import SourceState
@@ -354,13 +355,22 @@ class Engine:
         selected = select_quotes(self.store.candidates(), self._chain_frame)
         moves = compute_moves(selected, self._instruments_frame, now, self.settings.max_age)
         errors = self.store.errors() + self._headline_errors + self.no_source_errors()
+        panes = with_problems(pane_snapshots(moves, self._groups), self._chains, self.store)
+        rows = rows_per_source(panes)
         return MarketSnapshot(
             generated_at=now,
             demo=self.settings.demo,
-            panes=pane_snapshots(moves, self._groups),
+            panes=panes,
             headlines=self.headlines,
             errors=tuple(dict.fromkeys(errors)),
-            sources=tuple(state.status() for state in self.states.values()),
+            sources=tuple(
+                replace(
+                    state.status(),
+                    rows=rows.get(name, 0),
+                    note=getattr(self.providers.get(name), "note", None),
+                )
+                for name, state in self.states.items()
+            ),
         )
 
     def no_source_errors(self) -> tuple[SourceError, ...]:

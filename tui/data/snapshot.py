@@ -67,6 +67,9 @@ class Quote:
     # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
     series: Sequence[float] = ()
     series_time: Sequence[datetime] = ()
+    # Why the row has no price or only an old one ("rate-ltd", "not found", "timeout",
+    # "bad data", "offline"; see ErrorKind.row_reason), None when nothing is wrong.
+    problem: str | None = None
 
     @property
     def spark(self) -> tuple[float, ...]:
@@ -107,6 +110,8 @@ class SourceStatus:
     next_retry: datetime | None = None
     failures: int = 0
     last_error: SourceError | None = None
+    rows: int = 0  # quote rows this source feeds: the status line shows the biggest first
+    note: str | None = None  # e.g. Yahoo's "spark unusable; per-symbol charts"
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,10 @@ class QuoteStore:
             self._failing[(source, symbol)] = replace(error, symbol=symbol)
         self._source_errors[source] = error
 
+    def failure(self, source: str, symbol: str) -> SourceError | None:
+        """Why ``source`` currently fails for ``symbol`` (None when it does not)."""
+        return self._failing.get((source, symbol))
+
     def candidates(self) -> pl.DataFrame:
         """Every last good row, with ``failing`` set where its source is failing for it."""
         frames = [f for f in self._rows.values() if f.height]
