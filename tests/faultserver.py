@@ -182,6 +182,7 @@ class FaultServer:
         self.stamp: Callable[[], float] | None = None
         self.prices: dict[str, float] = dict(DEFAULT_PRICES)
         self.unknown: set[str] = set()  # symbols Yahoo's spark omits (and its chart 404s)
+        self.spark_limit = SPARK_LIMIT  # more symbols than this in one spark request: 400
         self.rss_items = rss_items
         self.requests: deque[RequestRecord] = deque(maxlen=max_records)
         self.request_count = 0
@@ -626,7 +627,7 @@ class FaultServer:
         now = self.now()
         if path == "/v7/finance/spark":
             wanted = [s for s in ",".join(query.get("symbols", [])).split(",") if s]
-            if len(wanted) > SPARK_LIMIT:
+            if len(wanted) > self.spark_limit:
                 return _Body(400, "application/json", SPARK_TOO_MANY)
             known = [s for s in wanted if s not in self.unknown]  # unknown ones: omitted
             return _Body(

@@ -98,7 +98,12 @@ class YahooChartProvider(QuoteProvider):
         )
         if resp.status != 200:
             raise status_error(resp, _error_description(resp))
-        return parse_spark(resp.json(), batch, parse_chart, self.name)
+        answers = parse_spark(resp.json(), batch, parse_chart, self.name)
+        unreadable = [a for a in answers.values() if isinstance(a, FetchError)]
+        if len(unreadable) == len(batch) and all(e.kind is ErrorKind.PARSE for e in unreadable):
+            # Not one result readable: the spark shape drifted, which charts may survive.
+            raise FetchError(ErrorKind.PARSE, f"no spark result readable: {unreadable[0]}")
+        return answers
 
     async def fetch_chart(self, symbol: str) -> QuoteRow:
         """One symbol's v8 chart: for the fallback, and on demand (what spark does not carry)."""
