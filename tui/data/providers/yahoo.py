@@ -118,11 +118,14 @@ class YahooChartProvider(QuoteProvider):
 
 
 def _spark_broken(exc: FetchError) -> bool:
-    """Spark failed as a whole in a way charts may not: unreadable, or a 4xx but 429/418."""
+    """Spark failed as a whole in a way charts may not: unreadable, or a 4xx but 429/418/451.
+
+    A rate limit or a block by location concerns the whole host: charts would meet it too.
+    """
     if exc.kind is ErrorKind.PARSE:
         return True
     status = exc.status or 0
-    return 400 <= status < 500 and status not in (418, 429)
+    return 400 <= status < 500 and status not in (418, 429, 451)
 
 
 def _error_description(resp: HttpResponse) -> str | None:
