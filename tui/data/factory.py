@@ -89,17 +89,18 @@ def build_engine(
 
 
 def host_budgets(config: Config, used: set[str]) -> dict[str, float]:
-    """Requests per minute per service key: each provider's host, then each feed's host.
+    """Requests per minute per service key: each provider's host, and each feed host's.
 
-    Two providers (or a provider and a feed) on one host share the smaller budget, because the
-    upstream counts them together.
+    Several feeds on one host share that host's one news budget. Different providers pointed at
+    one host (a mirror, a proxy, a test server) add up: each budget describes the real upstream
+    that provider stands for, and a smaller shared one would starve them all.
     """
     from tui.data.governor import service_key
 
     budgets: dict[str, float] = {}
-    pairs = [(config.providers[n].base_url, config.providers[n].budget) for n in sorted(used)]
-    pairs += [(feed, config.headlines.max_requests_per_minute) for feed in config.headlines.feeds]
-    for url, budget in pairs:
-        key = service_key(url)
-        budgets[key] = min(budget, budgets.get(key, budget))
+    for name in sorted(used):
+        key = service_key(config.providers[name].base_url)
+        budgets[key] = budgets.get(key, 0.0) + config.providers[name].budget
+    for key in {service_key(feed) for feed in config.headlines.feeds}:
+        budgets[key] = budgets.get(key, 0.0) + config.headlines.max_requests_per_minute
     return budgets
