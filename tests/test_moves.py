@@ -185,6 +185,7 @@ def test_scalar_columns_follow_quote_field_order() -> None:
         "series",
         "series_time",
         *SIGMA_COLUMNS,
+        "problem",
         "decimals",
         "session",
         "futures",

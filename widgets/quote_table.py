@@ -295,8 +295,8 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
-                first_in_group, self._flashing.get(q.symbol), age, q.decimals, q.futures,
-                q.session_date, q.symbol in self.not_found)  # fmt: skip
+                first_in_group, self._flashing.get(q.symbol), age, q.problem, q.decimals,
+                q.futures, q.session_date, q.symbol in self.not_found)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -398,10 +398,13 @@ class QuoteTable(LiveTable):
         if not q.has_data and q.symbol in self.not_found:
             return Text("not found", style=styles.warning, justify="right")
         if q.as_of is None or now is None:
+            if q.problem is not None:  # no price at all: say why
+                return Text(q.problem, style=styles.error, justify="right")
             return Text("—", style=styles.muted, justify="right")
         age = fmt.age_between(q.as_of, now)
         if q.stale_reason is StaleReason.FAILING:
-            return Text(f"!{age}", style=styles.error, justify="right")
+            # The last good value; "!" marks the source failing, then why (or how old).
+            return Text(f"!{q.problem or age}", style=styles.error, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             # Which session the price is from: on a Monday morning, Friday's move is "Fri close".
             if q.session is Session.BREAK:

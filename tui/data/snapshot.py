@@ -111,6 +111,9 @@ class Quote:
     sigma: float | None = None
     sigma_daily: float | None = None
     range_52w_pos: float | None = None
+    # Why the row has no price or only an old one ("rate-ltd", "not found", "timeout",
+    # "bad data", "offline"; see ErrorKind.row_reason), None when nothing is wrong.
+    problem: str | None = None
     # Decimals the source quotes this instrument with (Yahoo's meta.priceHint); None: unknown.
     decimals: int | None = None
     session: Session | None = None  # the session of the instrument's market now
@@ -164,6 +167,8 @@ class SourceStatus:
     next_retry: datetime | None = None
     failures: int = 0
     last_error: SourceError | None = None
+    rows: int = 0  # quote rows this source feeds: the status line shows the biggest first
+    note: str | None = None  # e.g. Yahoo's "spark unusable; per-symbol charts"
 
 
 @dataclass(frozen=True, slots=True)
