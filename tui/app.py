@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -12,15 +13,20 @@ from textual.screen import Screen
 
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
-from tui.data.engine import Engine
-from tui.data.factory import build_engine
-from tui.data.snapshot import MarketSnapshot
+from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
+from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
+from tui.format import age_between
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
+from widgets.market_header import MarketHeader
+from widgets.status_bar import SourceStatusBar
 
 if TYPE_CHECKING:
+    # The engine (and with it polars, httpx, feedparser) loads after the first paint.
     import httpx
     from textual.command import Provider
+
+    from tui.data.engine import Engine
 
 THEMES: tuple[str, ...] = (
     "textual-dark",
@@ -69,6 +75,7 @@ class MarketmonApp(App[None]):
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
+        cache_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -90,7 +97,12 @@ class MarketmonApp(App[None]):
         self.main_screen = MainScreen(
             now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
         )
-        self.main_screen.on_ready = self._apply
+        self.main_screen.on_ready = self._screen_ready
+        # The last-known snapshot: shown until live prices replace it (None: no cache).
+        self.cache_path = cache_path
+        self.cached: MarketSnapshot | None = None
+        self.cache_writer = CacheWriter(cache_path) if cache_path is not None else None
+        self._cache_note: str | None = None  # why a cache file was ignored, for the status line
         # Fewer, larger frames over a slow link.
         self.coalesce_seconds = 2.0 if low_bandwidth else 0.25
         self.theme = THEMES[0]
@@ -99,8 +111,33 @@ class MarketmonApp(App[None]):
         return self.main_screen
 
     def on_mount(self) -> None:
+        if self.cache_path is not None:
+            loaded = load_cache(self.cache_path, self.config.instruments(), demo=self.demo)
+            self.cached = loaded.snapshot
+            self._cache_note = loaded.note
+            if self.cached is not None:
+                self._changed_since_apply = True
+        if self.cache_writer is not None:
+            self.set_interval(WRITE_EVERY, self._save_cache)
+        if self.animated:
+            self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
+        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
+
+    def _screen_ready(self) -> None:
+        """The main screen is composed: paint the cached prices, then start the engine."""
+        if self._cache_note:
+            self.main_screen.query_one(SourceStatusBar).set_note(self._cache_note)
+        self._apply()
+        # After the first paint: importing polars and httpx (0.1-0.2 s) must not delay it.
+        self.call_after_refresh(self._start_engine)
+
+    def _start_engine(self) -> None:
+        if self.engine is not None or not self.is_running:
+            return
+        from tui.data.factory import build_engine  # polars (and httpx for live data) load here
+
         if self._owns_client:
-            from tui.data.http import make_client  # httpx loads only for live data
+            from tui.data.http import make_client
 
             self._client = make_client(read_timeout=self.config.general.timeout)
         self.engine = build_engine(
@@ -114,9 +151,6 @@ class MarketmonApp(App[None]):
         self.run_worker(
             self.engine.run(self._changed), name="poller", exclusive=True, group="poller"
         )
-        if self.animated:
-            self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
-        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
 
     def _startup_over(self) -> None:
         if self.on_first_prices is not None:
@@ -124,6 +158,7 @@ class MarketmonApp(App[None]):
             callback()
 
     async def on_unmount(self) -> None:
+        self._save_cache(at_exit=True)
         if self._owns_client and self._client is not None:
             await self._client.aclose()
 
@@ -135,22 +170,25 @@ class MarketmonApp(App[None]):
         self._changed_since_apply = True
         if not self._apply_scheduled:
             self._apply_scheduled = True
-            if self.snapshot is None or not self.snapshot.quote_count:
-                # Until prices are on screen, update at once (the headlines may arrive first;
-                # the prices must not then wait for the coalescing delay).
+            snap = self.snapshot
+            if snap is None or not snap.quote_count or snap.origin is SnapshotOrigin.CACHED:
+                # Until (live) prices are on screen, update at once (the headlines may arrive
+                # first; the prices must not then wait for the coalescing delay).
                 self.call_later(self._apply)
             else:
                 self.set_timer(self.coalesce_seconds, self._apply)
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        if self.engine is None or self.paused or not self._changed_since_apply:
+        if self.paused or not self._changed_since_apply:
             return
         if not self.main_screen.ready:
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
             return
+        snapshot = self._next_snapshot()
+        if snapshot is None:
+            return
         self._changed_since_apply = False
-        snapshot = self.engine.snapshot()
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
@@ -158,6 +196,48 @@ class MarketmonApp(App[None]):
             self.call_after_refresh(self._startup_over)  # once they are painted
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
+
+    def _next_snapshot(self) -> MarketSnapshot | None:
+        """The live snapshot, its empty rows filled from the cache; the cache before the engine."""
+        if self.engine is None:
+            if self.cached is not None:
+                self._show_cache_state(self.cached)
+            return self.cached
+        shown = self.engine.snapshot()
+        if self.cached is not None:
+            shown, still_cached = merge_live(shown, self.cached)
+            if not still_cached:
+                self.cached = None
+            self._show_cache_state(shown if still_cached else None)
+        if self.cache_writer is not None:
+            self.cache_writer.offer(shown, self.clock.monotonic())
+        return shown
+
+    def _show_cache_state(self, shown: MarketSnapshot | None) -> None:
+        """The CACHED badge and the age of the cache, while any cached price is on screen."""
+        header = self.main_screen.query_one(MarketHeader)
+        status = self.main_screen.query_one(SourceStatusBar)
+        if shown is None or self.cached is None:
+            header.badge = ""
+            if status.note and status.note.startswith("cached prices"):
+                status.set_note(None)
+            return
+        header.badge = "CACHED"
+        saved = self.cached.generated_at
+        status.set_note(
+            f"cached prices from {saved.astimezone():%H:%M} "
+            f"({age_between(saved, self.clock.now())} ago) until live ones arrive"
+        )
+
+    def _save_cache(self, *, at_exit: bool = False) -> None:
+        writer = self.cache_writer
+        if writer is None:
+            return
+        mono = self.clock.monotonic()
+        if at_exit or writer.due(mono):
+            writer.flush(mono)
+        if writer.failed and self.is_running:
+            self.main_screen.query_one(SourceStatusBar).set_note(writer.failed)
 
     def _tick(self) -> None:
         """Ages and staleness move with the clock even when no source answers."""
@@ -242,6 +322,7 @@ def create_app(
     clock: Clock | None = None,
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
+    cache_path: Path | None = None,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
     return MarketmonApp(
@@ -253,6 +334,7 @@ def create_app(
         clock=clock,
         client=client,
         animate=animate,
+        cache_path=cache_path,
     )
 
 
@@ -263,8 +345,16 @@ def run_app(
     seed: int = 7,
     scenario: str = "selloff",
     low_bandwidth: bool = False,
+    cache_path: Path | None = None,
 ) -> int:
-    app = create_app(config, demo=demo, seed=seed, scenario=scenario, low_bandwidth=low_bandwidth)
+    app = create_app(
+        config,
+        demo=demo,
+        seed=seed,
+        scenario=scenario,
+        low_bandwidth=low_bandwidth,
+        cache_path=cache_path,
+    )
     app.on_first_prices = end_startup_pause
     app.run()
     return app.return_code or 0

@@ -75,6 +75,7 @@ class MarketHeader(Widget):
     MarketHeader > .market-header--title { color: $accent; text-style: bold; }
     MarketHeader > .market-header--demo { background: $warning; color: $text; text-style: bold; }
     MarketHeader > .market-header--paused { background: $primary; color: $text; text-style: bold; }
+    MarketHeader > .market-header--badge { background: $accent; color: $text; text-style: bold; }
     MarketHeader > .market-header--offline { background: $error; color: $text; text-style: bold; }
     MarketHeader > .market-header--city { color: $text; }
     MarketHeader > .market-header--open { color: $success; }
@@ -88,6 +89,7 @@ class MarketHeader(Widget):
         "market-header--demo",
         "market-header--paused",
         "market-header--offline",
+        "market-header--badge",
         "market-header--city",
         "market-header--open",
         "market-header--closed",
@@ -97,6 +99,7 @@ class MarketHeader(Widget):
 
     paused: reactive[bool] = reactive(False)
     offline: reactive[bool] = reactive(False)  # no data source can be reached
+    badge: reactive[str] = reactive("")  # CACHED until live prices arrive; REPLAY x10 ...
 
     def __init__(
         self,
@@ -178,6 +181,9 @@ class MarketHeader(Widget):
         if self.paused:
             left.append(" ")
             left.append(" PAUSED ", style("market-header--paused"))
+        if self.badge:
+            left.append(" ")
+            left.append(f" {self.badge} ", style("market-header--badge"))
         if self.offline:
             left.append(" ")
             left.append(" OFFLINE ", style("market-header--offline"))

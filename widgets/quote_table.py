@@ -265,7 +265,7 @@ class QuoteTable(LiveTable):
 
     def _signature(self, q: Quote, first_in_group: bool) -> tuple[object, ...]:
         """Everything a row's cells are built from (ages only where they are shown)."""
-        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
+        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING, StaleReason.CACHED)
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason,
@@ -349,6 +349,8 @@ class QuoteTable(LiveTable):
             return Text(f"!{age}", style=styles.error, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             return Text("closed", style=styles.muted, justify="right")
+        if q.stale_reason is StaleReason.CACHED:  # last run's price: "c" and its age
+            return Text(f"c {age}", style=styles.warning, justify="right")
         if q.stale_reason is StaleReason.OLD:
             return Text(age, style=styles.warning, justify="right")
         local = q.as_of.astimezone()

@@ -30,6 +30,7 @@ STALE_TEXT: dict[StaleReason, str] = {
     StaleReason.CLOSED: "market closed",
     StaleReason.OLD: "delayed: older than the source's refresh",
     StaleReason.FAILING: "source failing: showing the last good value",
+    StaleReason.CACHED: "cached: the last known price from a previous run",
 }
 
 # (id suffix, label) of the stats panel rows, in display order.
