@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from tui.data.engine import Engine
+    from tui.data.recorder import Recorder
+    from tui.data.replay import ReplaySession
 
 THEMES: tuple[str, ...] = (
     "textual-dark",
@@ -62,7 +64,14 @@ class MarketmonApp(App[None]):
         Binding("p", "toggle_pause", "Pause"),
         Binding("t", "next_theme", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        # Replay only (check_action hides them on the live board).
+        Binding("space", "replay_pause", "Pause", show=False),
+        Binding("left_square_bracket", "replay_jump(-60)", "-1 min", key_display="["),
+        Binding("right_square_bracket", "replay_jump(60)", "+1 min", key_display="]"),
+        Binding("full_stop", "replay_step", "Step", key_display="."),
+        Binding("x", "replay_speed", "Speed"),
     ]
+    REPLAY_ACTIONS = frozenset({"replay_pause", "replay_jump", "replay_step", "replay_speed"})
 
     def __init__(
         self,
@@ -76,20 +85,27 @@ class MarketmonApp(App[None]):
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
         cache_path: Path | None = None,
+        record_dir: Path | None = None,
+        replay: ReplaySession | None = None,
     ) -> None:
         super().__init__()
+        self.replay = replay
+        if replay is not None:  # the recorded board: its clock, no network, no cache
+            clock, cache_path, record_dir, demo = replay.clock, None, None, False
         self.config = config
         self.demo = demo
         self.seed = seed
         self.scenario = scenario
         self.low_bandwidth = low_bandwidth
-        self.clock = clock or SystemClock()
+        self.clock: Clock = clock or SystemClock()
         self.animated = animate
         self.paused = False
         self.snapshot: MarketSnapshot | None = None
         self.applied = 0  # snapshots applied (tests and benchmarks read it)
         self._client = client
-        self._owns_client = client is None and not demo
+        self._owns_client = client is None and not demo and replay is None
+        self.record_dir = record_dir
+        self.recorder: Recorder | None = None  # created with the engine (it needs polars)
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
@@ -119,6 +135,9 @@ class MarketmonApp(App[None]):
                 self._changed_since_apply = True
         if self.cache_writer is not None:
             self.set_interval(WRITE_EVERY, self._save_cache)
+        if self.replay is not None:
+            self._changed_since_apply = True
+            self.set_interval(0.25, self._replay_tick)
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
         self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
@@ -132,8 +151,13 @@ class MarketmonApp(App[None]):
         self.call_after_refresh(self._start_engine)
 
     def _start_engine(self) -> None:
-        if self.engine is not None or not self.is_running:
+        if self.engine is not None or self.replay is not None or not self.is_running:
             return
+        if self.record_dir is not None:
+            from tui.data.recorder import FLUSH_EVERY, Recorder
+
+            self.recorder = Recorder(self.record_dir)
+            self.set_interval(FLUSH_EVERY, self._flush_record)
         from tui.data.factory import build_engine  # polars (and httpx for live data) load here
 
         if self._owns_client:
@@ -159,6 +183,7 @@ class MarketmonApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._save_cache(at_exit=True)
+        self._flush_record(at_exit=True)
         if self._owns_client and self._client is not None:
             await self._client.aclose()
 
@@ -199,6 +224,9 @@ class MarketmonApp(App[None]):
 
     def _next_snapshot(self) -> MarketSnapshot | None:
         """The live snapshot, its empty rows filled from the cache; the cache before the engine."""
+        if self.replay is not None:
+            self.main_screen.query_one(MarketHeader).badge = self.replay.badge()
+            return self.replay.snapshot()
         if self.engine is None:
             if self.cached is not None:
                 self._show_cache_state(self.cached)
@@ -211,6 +239,8 @@ class MarketmonApp(App[None]):
             self._show_cache_state(shown if still_cached else None)
         if self.cache_writer is not None:
             self.cache_writer.offer(shown, self.clock.monotonic())
+        if self.recorder is not None:
+            self.recorder.record(shown)
         return shown
 
     def _show_cache_state(self, shown: MarketSnapshot | None) -> None:
@@ -239,6 +269,50 @@ class MarketmonApp(App[None]):
         if writer.failed and self.is_running:
             self.main_screen.query_one(SourceStatusBar).set_note(writer.failed)
 
+    def _flush_record(self, *, at_exit: bool = False) -> None:
+        recorder = self.recorder
+        if recorder is None:
+            return
+        mono = self.clock.monotonic()
+        if at_exit or recorder.due(mono):
+            recorder.flush(mono)
+        if recorder.stopped and self.is_running:
+            self.main_screen.query_one(SourceStatusBar).set_note(recorder.stopped)
+
+    # --- replay -----------------------------------------------------------------------------
+
+    def _replay_tick(self) -> None:
+        """The replay clock moves: show the board when the recording changed, and the badge."""
+        if self.replay is None or not self.main_screen.ready:
+            return
+        self.main_screen.query_one(MarketHeader).badge = self.replay.badge()
+        if self.replay.changed():
+            self._changed()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.REPLAY_ACTIONS:
+            return self.replay is not None
+        return True
+
+    def action_replay_pause(self) -> None:
+        self.action_toggle_pause()
+
+    def action_replay_jump(self, seconds: float) -> None:
+        if self.replay is not None:
+            self.replay.clock.jump(seconds)
+            self._replay_tick()
+
+    def action_replay_step(self) -> None:
+        if self.replay is not None:
+            self.replay.step()
+            self._replay_tick()
+
+    def action_replay_speed(self) -> None:
+        if self.replay is not None:
+            speed = self.replay.clock.cycle_speed()
+            self._replay_tick()
+            self.notify(f"Replay speed ×{speed}", timeout=1.5)
+
     def _tick(self) -> None:
         """Ages and staleness move with the clock even when no source answers."""
         if not self.paused:
@@ -252,6 +326,10 @@ class MarketmonApp(App[None]):
         self.notify("Refreshing…", timeout=1.5)
 
     def action_toggle_pause(self) -> None:
+        if self.replay is not None:  # pause the recorded clock; keys still step and jump
+            self.replay.clock.toggle_pause()
+            self._replay_tick()
+            return
         self.paused = not self.paused
         self.main_screen.set_paused(self.paused)
         if not self.paused:
@@ -323,6 +401,8 @@ def create_app(
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
     cache_path: Path | None = None,
+    record_dir: Path | None = None,
+    replay: ReplaySession | None = None,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
     return MarketmonApp(
@@ -335,6 +415,8 @@ def create_app(
         client=client,
         animate=animate,
         cache_path=cache_path,
+        record_dir=record_dir,
+        replay=replay,
     )
 
 
@@ -346,6 +428,8 @@ def run_app(
     scenario: str = "selloff",
     low_bandwidth: bool = False,
     cache_path: Path | None = None,
+    record_dir: Path | None = None,
+    replay: ReplaySession | None = None,
 ) -> int:
     app = create_app(
         config,
@@ -354,6 +438,8 @@ def run_app(
         scenario=scenario,
         low_bandwidth=low_bandwidth,
         cache_path=cache_path,
+        record_dir=record_dir,
+        replay=replay,
     )
     app.on_first_prices = end_startup_pause
     app.run()

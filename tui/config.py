@@ -101,6 +101,7 @@ class Config:
     headlines: HeadlinesConfig
     panes: Mapping[str, PaneConfig]
     path: Path | None = None
+    record_dir: Path | None = None  # [record] dir: where --record writes Parquet (None: off)
 
     def instruments(self) -> tuple[Instrument, ...]:
         """Every instrument on screen, pane by pane, in group then symbol order."""
@@ -166,7 +167,8 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "record"}
+_RECORD_KEYS = {"dir"}
 _GENERAL_KEYS = {"refresh", "timeout", "max_response_bytes", "per_host", "backoff_cap"}
 _PROVIDER_KEYS = {"base_url", "interval", "max_age"}
 _HEADLINE_KEYS = {"feeds", "interval", "max_items"}
@@ -291,7 +293,28 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
 
     panes_raw = check.table(data, "panes", set(PANES))
     panes = {name: _pane(check, panes_raw, name) for name in PANES}
-    return Config(general=general, providers=providers, headlines=headlines, panes=panes, path=path)
+    return Config(
+        general=general,
+        providers=providers,
+        headlines=headlines,
+        panes=panes,
+        path=path,
+        record_dir=_record_dir(check, data, path),
+    )
+
+
+def _record_dir(check: _Checker, data: Mapping[str, Any], path: Path | None) -> Path | None:
+    """``[record] dir``: ``~`` expanded; a relative folder is relative to the config file."""
+    record = check.table(data, "record", _RECORD_KEYS)
+    if "dir" not in record:
+        return None
+    value = record["dir"]
+    if not isinstance(value, str) or not value.strip():
+        raise check.fail("record.dir", f"must be a folder name, not {_kind(value)}")
+    folder = Path(value).expanduser()
+    if not folder.is_absolute() and path is not None:
+        folder = path.parent / folder
+    return folder
 
 
 def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfig:
