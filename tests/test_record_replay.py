@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from tui.cli import main
-from tui.config import default_config, load_config
+from tui.config import ConfigError, default_config, load_config
 from tui.data.clock import FakeClock
 from tui.data.factory import build_engine
 from tui.data.recorder import (
@@ -107,7 +107,7 @@ async def test_files_are_readable_while_recording_and_two_writers_never_collide(
     assert (
         sum(one.writer_id in n for n in names) == 2 and sum(two.writer_id in n for n in names) == 1
     )
-    assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left behind
+    assert not list(tmp_path.rglob(".*"))  # no temporary file left behind
 
 
 async def test_rows_go_to_their_utc_day_and_cached_or_replayed_rows_are_not_recorded(
@@ -159,7 +159,7 @@ async def test_a_full_disk_stops_recording_with_a_message(tmp_path: Path) -> Non
         assert recorder.stopped == "recording stopped: No space left on device"
         recorder.record(snaps[0])
         assert recorder.buffered == 0  # stopped: nothing more is buffered
-        assert not [p for p in mount.rglob(".*.tmp")]
+        assert not list(mount.rglob(".*.tmp"))
     finally:
         subprocess.run(["umount", str(mount)], check=False)
 
@@ -183,10 +183,10 @@ def test_record_dir_in_the_config(tmp_path: Path) -> None:
     config.write_text('[record]\ndir = "recordings"\n')
     assert load_config(config).record_dir == tmp_path / "recordings"
     config.write_text("[record]\ndir = 3\n")
-    with pytest.raises(Exception, match="record.dir: must be a folder name"):
+    with pytest.raises(ConfigError, match=r"record\.dir: must be a folder name"):
         load_config(config)
     config.write_text('[record]\nfolder = "x"\n')
-    with pytest.raises(Exception, match="record.folder: unknown key"):
+    with pytest.raises(ConfigError, match=r"record\.folder: unknown key"):
         load_config(config)
 
 
@@ -305,7 +305,7 @@ async def test_replay_tui_keys_badge_and_no_network(
         assert session.clock.speed == 10
         await pilot.press("x")
         assert session.clock.speed == 60
-        await pilot.press("p")  # play at ×60: a minute a second
+        await pilot.press("p")  # play at x60: a minute a second
         await pilot.pause(2.5)
         assert session.clock.now() == T0 + timedelta(minutes=4)  # stops at the end
         assert btc() == fmt.price(snaps[4].pane("crypto").by_symbol()["BTC-USD"].last)
