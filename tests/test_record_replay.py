@@ -310,3 +310,25 @@ async def test_replay_tui_keys_badge_and_no_network(
         assert session.clock.now() == T0 + timedelta(minutes=4)  # stops at the end
         assert btc() == fmt.price(snaps[4].pane("crypto").by_symbol()["BTC-USD"].last)
         assert "REPLAY ×60 2026-02-03 15:04:00Z" in header.build_line(160).plain
+
+
+async def test_the_app_records_while_it_runs_and_says_when_recording_stops(tmp_path: Path) -> None:
+    from tui.app import create_app
+    from tui.data.clock import VirtualClock
+    from widgets.status_bar import SourceStatusBar
+
+    clock = VirtualClock(T0)
+    app = create_app(default_config(), demo=True, clock=clock, animate=False, record_dir=tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app.snapshot is not None and app.snapshot.quote_count:
+                break
+        assert app.recorder is not None and app.recorder.buffered >= 28
+        app._flush_record(at_exit=True)  # what the timer does every FLUSH_EVERY seconds
+        assert pl.read_parquet(tmp_path / "quotes" / "2026-02-03" / "*.parquet").height >= 28
+        app.recorder.stopped = "recording stopped: No space left on device"
+        app._flush_record()
+        bar = app.main_screen.query_one(SourceStatusBar)
+        assert bar.build_line(160).plain.startswith("recording stopped: No space left on device")
+        assert app.snapshot.quote_count == 28  # the board keeps running

@@ -11,11 +11,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui.app_memory import BoardMemory
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
 from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
-from tui.format import age_between
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
 from widgets.market_header import MarketHeader
@@ -52,7 +52,7 @@ def _instrument_commands() -> type[Provider]:
     return InstrumentCommands
 
 
-class MarketmonApp(App[None]):
+class MarketmonApp(BoardMemory):
     """marketmon's TUI. Build it with :func:`create_app` (shared by the CLI and the tests)."""
 
     TITLE = "marketmon"
@@ -71,7 +71,6 @@ class MarketmonApp(App[None]):
         Binding("full_stop", "replay_step", "Step", key_display="."),
         Binding("x", "replay_speed", "Speed"),
     ]
-    REPLAY_ACTIONS = frozenset({"replay_pause", "replay_jump", "replay_step", "replay_speed"})
 
     def __init__(
         self,
@@ -242,76 +241,6 @@ class MarketmonApp(App[None]):
         if self.recorder is not None:
             self.recorder.record(shown)
         return shown
-
-    def _show_cache_state(self, shown: MarketSnapshot | None) -> None:
-        """The CACHED badge and the age of the cache, while any cached price is on screen."""
-        header = self.main_screen.query_one(MarketHeader)
-        status = self.main_screen.query_one(SourceStatusBar)
-        if shown is None or self.cached is None:
-            header.badge = ""
-            if status.note and status.note.startswith("cached prices"):
-                status.set_note(None)
-            return
-        header.badge = "CACHED"
-        saved = self.cached.generated_at
-        status.set_note(
-            f"cached prices from {saved.astimezone():%H:%M} "
-            f"({age_between(saved, self.clock.now())} ago) until live ones arrive"
-        )
-
-    def _save_cache(self, *, at_exit: bool = False) -> None:
-        writer = self.cache_writer
-        if writer is None:
-            return
-        mono = self.clock.monotonic()
-        if at_exit or writer.due(mono):
-            writer.flush(mono)
-        if writer.failed and self.is_running:
-            self.main_screen.query_one(SourceStatusBar).set_note(writer.failed)
-
-    def _flush_record(self, *, at_exit: bool = False) -> None:
-        recorder = self.recorder
-        if recorder is None:
-            return
-        mono = self.clock.monotonic()
-        if at_exit or recorder.due(mono):
-            recorder.flush(mono)
-        if recorder.stopped and self.is_running:
-            self.main_screen.query_one(SourceStatusBar).set_note(recorder.stopped)
-
-    # --- replay -----------------------------------------------------------------------------
-
-    def _replay_tick(self) -> None:
-        """The replay clock moves: show the board when the recording changed, and the badge."""
-        if self.replay is None or not self.main_screen.ready:
-            return
-        self.main_screen.query_one(MarketHeader).badge = self.replay.badge()
-        if self.replay.changed():
-            self._changed()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.REPLAY_ACTIONS:
-            return self.replay is not None
-        return True
-
-    def action_replay_pause(self) -> None:
-        self.action_toggle_pause()
-
-    def action_replay_jump(self, seconds: float) -> None:
-        if self.replay is not None:
-            self.replay.clock.jump(seconds)
-            self._replay_tick()
-
-    def action_replay_step(self) -> None:
-        if self.replay is not None:
-            self.replay.step()
-            self._replay_tick()
-
-    def action_replay_speed(self) -> None:
-        if self.replay is not None:
-            speed = self.replay.clock.cycle_speed()
-            self._replay_tick()
-            self.notify(f"Replay speed ×{speed}", timeout=1.5)
 
     def _tick(self) -> None:
         """Ages and staleness move with the clock even when no source answers."""
