@@ -36,12 +36,19 @@ async def main():
     app = create_app(config, demo=demo, animate=False, cache_path=cache)
     first = {}
     original = app._display
+    from widgets.quote_table import QuoteTable
+
+    def heavy():
+        return sorted(m for m in ("polars", "httpx", "feedparser") if m in sys.modules)
+
     def display(screen, renderable):
         if renderable is not None and not first:
-            first["modules"] = sorted(
-                m for m in ("polars", "httpx", "feedparser") if m in sys.modules
-            )
+            first["modules"] = heavy()
             first["prices"] = app.snapshot.quote_count if app.snapshot else 0
+        rows = sum(t.row_count for t in app.main_screen.query(QuoteTable))
+        if renderable is not None and rows and "rows" not in first:
+            first["rows"] = rows  # the first frame with rows in the tables
+            first["modules_with_rows"] = heavy()
         return original(screen, renderable)
     app._display = display
     async with app.run_test(size=(160, 48)) as pilot:
@@ -77,6 +84,8 @@ async def test_cached_prices_are_painted_before_polars_loads(tmp_path: Path) -> 
 
     assert first["modules"] == []
     assert first["prices"] == 28  # every default instrument, from the cache
+    # The frame that puts the cached rows on screen is painted before polars loads too.
+    assert first["rows"] == 28 and first["modules_with_rows"] == []
     assert first["later"] == ["polars"]  # the demo engine started after the frame
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -19,6 +21,7 @@ from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
 from widgets.market_header import MarketHeader
+from widgets.quote_table import QuoteTable
 from widgets.status_bar import SourceStatusBar
 
 if TYPE_CHECKING:
@@ -43,6 +46,18 @@ THEMES: tuple[str, ...] = (
 
 
 STARTUP_GRACE_SECONDS = 5.0  # start-up ends at the first prices, or after this (offline)
+
+
+def import_engine_modules(*, live: bool) -> None:
+    """What building the engine imports: polars always; httpx and feedparser for live data."""
+    modules = ["tui.data.factory"]
+    modules += (
+        ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]
+        if live
+        else ["tui.data.demo"]
+    )
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _instrument_commands() -> type[Provider]:
@@ -147,7 +162,22 @@ class MarketmonApp(BoardMemory):
             self.main_screen.query_one(SourceStatusBar).set_note(self._cache_note)
         self._apply()
         # After the first paint: importing polars and httpx (0.1-0.2 s) must not delay it.
-        self.call_after_refresh(self._start_engine)
+        self.call_after_refresh(self._start_engine_after_paint, 8)
+
+    def _start_engine_after_paint(self, rounds: int) -> None:
+        """Cached rows are built on the tables' first layout, a refresh or two after the first
+        frame: wait for that (a few rounds at most: a hidden pane never lays out)."""
+        waiting = any(t.awaiting_layout for t in self.main_screen.query(QuoteTable))
+        if waiting and rounds > 0:
+            self.call_after_refresh(self._start_engine_after_paint, rounds - 1)
+        else:
+            self.run_worker(self._load_and_start_engine(), name="engine-start", group="engine")
+
+    async def _load_and_start_engine(self) -> None:
+        """Import the engine's modules in a thread (polars, httpx, feedparser: 0.2 s, and far
+        more on a busy machine), so the event loop keeps painting meanwhile; then start."""
+        await asyncio.to_thread(import_engine_modules, live=not self.demo)
+        self._start_engine()
 
     def _start_engine(self) -> None:
         if self.engine is not None or self.replay is not None or not self.is_running:

@@ -156,6 +156,11 @@ class QuoteTable(LiveTable):
         self._sync()
 
     @property
+    def awaiting_layout(self) -> bool:
+        """Quotes arrived before the first layout and are not built into rows yet."""
+        return self._waiting_for_width
+
+    @property
     def visible_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._columns)
 
