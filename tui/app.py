@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import httpx
     from textual.command import Provider
 
+    from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
+    from tui.data.alerts import AlertEvent
     from tui.data.engine import Engine
     from tui.data.recorder import Recorder
     from tui.data.replay import ReplaySession
@@ -50,7 +52,7 @@ STARTUP_GRACE_SECONDS = 5.0  # start-up ends at the first prices, or after this 
 
 def import_engine_modules(*, live: bool) -> None:
     """What building the engine imports: polars always; httpx and feedparser for live data."""
-    modules = ["tui.data.factory"]
+    modules = ["tui.data.factory", "tui.data.history"]
     modules += (
         ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]
         if live
@@ -78,6 +80,8 @@ class MarketmonApp(BoardMemory):
         Binding("r", "refresh_now", "Refresh"),
         Binding("p", "toggle_pause", "Pause"),
         Binding("t", "next_theme", "Theme"),
+        Binding("m", "movers", "Movers"),
+        Binding("a", "alerts", "Alerts"),
         Binding("question_mark", "help", "Help", key_display="?"),
         # Replay only (check_action hides them on the live board).
         Binding("space", "replay_pause", "Pause", show=False),
@@ -98,11 +102,13 @@ class MarketmonApp(BoardMemory):
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
+        history: bool = False,
         cache_path: Path | None = None,
         record_dir: Path | None = None,
         replay: ReplaySession | None = None,
     ) -> None:
         super().__init__()
+        self.history = history  # fetch daily closes for σ-moves (the CLI's app does)
         self.replay = replay
         if replay is not None:  # the recorded board: its clock, no network, no cache
             clock, cache_path, record_dir, demo = replay.clock, None, None, False
@@ -123,6 +129,9 @@ class MarketmonApp(BoardMemory):
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
+        self.alerts: AlertMonitor | None = None
+        self.alert_dispatcher: AlertDispatcher | None = None
+        self.alert_problem: str | None = None  # the last alert side effect that failed
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
             now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
@@ -188,6 +197,7 @@ class MarketmonApp(BoardMemory):
             self.recorder = Recorder(self.record_dir)
             self.set_interval(FLUSH_EVERY, self._flush_record)
         from tui.data.factory import build_engine  # polars (and httpx for live data) load here
+        from tui.data.history import default_cache_dir
 
         if self._owns_client:
             from tui.data.http import make_client
@@ -200,10 +210,62 @@ class MarketmonApp(BoardMemory):
             demo=self.demo,
             seed=self.seed,
             scenario=self.scenario,
+            history=self.history,
+            history_cache=default_cache_dir() if self.history else None,
         )
+        self._start_alerts()
         self.run_worker(
             self.engine.run(self._changed), name="poller", exclusive=True, group="poller"
         )
+
+    def _start_alerts(self) -> None:
+        """Rules from the config; state and log in the platform state dir unless configured."""
+        from tui.data.alert_dispatch import (
+            AlertDispatcher,
+            AlertMonitor,
+            AlertStateFile,
+            default_state_dir,
+        )
+
+        conf = self.config.alerts
+        if not conf.rules:
+            return
+        state_dir = default_state_dir()
+        # The simulated market keeps its own fired state: a demo alert must not stop a live
+        # one from firing later the same day.
+        state = state_dir / ("alerts-state-demo.json" if self.demo else "alerts-state.json")
+        self.alerts = AlertMonitor(conf.rules, AlertStateFile(state), self.clock.now)
+        ring = conf.bell if conf.bell is not None else not self.low_bandwidth
+        self.alert_dispatcher = AlertDispatcher(
+            conf.log or state_dir / "alerts.jsonl", conf.command, self.bell if ring else None
+        )
+
+    def _check_alerts(self, snapshot: MarketSnapshot) -> None:
+        if self.alerts is None:
+            return
+        events, problem = self.alerts.check(snapshot)
+        for event in events:
+            self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
+        if problem:
+            self._show_alert_problem([problem])
+        if events and self.alert_dispatcher is not None:
+            self.run_worker(self._dispatch(events), group="alerts")
+
+    async def _dispatch(self, events: tuple[AlertEvent, ...]) -> None:
+        assert self.alert_dispatcher is not None
+        problems = await self.alert_dispatcher.dispatch(events)
+        if problems:
+            self._show_alert_problem(problems)
+        elif self.alert_problem is not None:  # it works again (e.g. the disk has room)
+            self.alert_problem = None
+            self.main_screen.set_notice(None)
+
+    def _show_alert_problem(self, problems: list[str]) -> None:
+        """Shown on the status line and as a toast; the app keeps running."""
+        self.alert_problem = problems[-1]
+        self.main_screen.set_notice(self.alert_problem)
+        for problem in problems:
+            self.notify(problem, title="Alert failed", severity="error", timeout=8, markup=False)
 
     def _startup_over(self) -> None:
         if self.on_first_prices is not None:
@@ -246,6 +308,7 @@ class MarketmonApp(BoardMemory):
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
+        self._check_alerts(snapshot)
         if snapshot.quote_count and self.on_first_prices is not None:
             self.call_after_refresh(self._startup_over)  # once they are painted
         if self.screen is not self.main_screen:
@@ -305,6 +368,26 @@ class MarketmonApp(BoardMemory):
 
         self.push_screen(HelpScreen(key_help()))
 
+    def action_movers(self) -> None:
+        from tui.screens.movers import MoversScreen
+
+        if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
+            self.push_screen(MoversScreen(self.snapshot, self.clock.now))
+
+    def action_alerts(self) -> None:
+        from tui.screens.alerts import AlertsScreen
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.alerts
+        self.push_screen(
+            AlertsScreen(
+                lambda: monitor.fired if monitor is not None else (),
+                self.config.alerts.rules,
+                lambda: self.alert_problem,
+            )
+        )
+
     def on_open_detail(self, message: OpenDetail) -> None:
         from tui.screens.detail import DetailScreen
 
@@ -340,6 +423,8 @@ def key_help() -> list[tuple[str, str]]:
         ("s", "cycle the sort: change %, name, region"),
         ("/", "filter by name or symbol"),
         ("n", "all headlines with their times"),
+        ("m", "movers: every instrument ranked by |σ|, the most unusual move first"),
+        ("a", "alerts fired this session, with their times"),
         ("r", "refresh now"),
         ("p", "pause / resume live updates"),
         ("t", "switch theme"),
@@ -359,6 +444,7 @@ def create_app(
     clock: Clock | None = None,
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
+    history: bool = False,
     cache_path: Path | None = None,
     record_dir: Path | None = None,
     replay: ReplaySession | None = None,
@@ -373,6 +459,7 @@ def create_app(
         clock=clock,
         client=client,
         animate=animate,
+        history=history,
         cache_path=cache_path,
         record_dir=record_dir,
         replay=replay,
@@ -396,6 +483,7 @@ def run_app(
         seed=seed,
         scenario=scenario,
         low_bandwidth=low_bandwidth,
+        history=replay is None,
         cache_path=cache_path,
         record_dir=record_dir,
         replay=replay,

@@ -51,3 +51,10 @@ def age_between(then: datetime | None, now: datetime) -> str:
     if then is None:
         return "—"
     return age((now - then).total_seconds())
+
+
+def sigma(value: float | None) -> str:
+    """A σ-move as a trader writes it: ``−13.2σ``, ``+0.4σ`` (a real minus sign)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:+.1f}σ".replace("-", "−")

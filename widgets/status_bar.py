@@ -87,6 +87,7 @@ class SourceStatusBar(Widget):
         self._animated = animate
         self._statuses: tuple[SourceStatus, ...] = ()
         self._note: str | None = None  # app-level news: cache ignored, recording stopped…
+        self._notice: str | None = None  # an app error shown before the sources
         self._shown: Text | None = None  # what was last painted
         self._timer: Timer | None = None
 
@@ -109,6 +110,10 @@ class SourceStatusBar(Widget):
         if note != self._note:
             self._note = note
             self._repaint_if_changed()
+
+    def set_notice(self, text: str | None) -> None:
+        self._notice = sanitize_text(text, 120) if text else None
+        self._repaint_if_changed()
 
     def on_mount(self) -> None:
         if self._animated:
@@ -142,6 +147,9 @@ class SourceStatusBar(Widget):
             noted = Text(sanitize_text(self._note, 200), style("source-status--stale"))
             noted.append(SEPARATOR, style("source-status--detail"))
             line = noted + line
+        if self._notice:
+            notice = Text(self._notice, self.get_component_rich_style("source-status--offline"))
+            line = Text.assemble(notice, Text(SEPARATOR), line)
         line.no_wrap = True
         line.end = ""
         line.truncate(width, overflow="ellipsis")

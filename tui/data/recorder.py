@@ -61,8 +61,7 @@ def quote_record_schema() -> dict[str, pl.DataType]:
         "stale_reason": pl.String(),  # null, market_closed, old or source_failing
         "source": pl.String(),
         "currency": pl.String(),
-        # sigma (issue 13: the move in standard deviations) goes here, as pl.Float64(), once
-        # Quote carries it; add it to _quote_values too. Readers treat a missing one as null.
+        "sigma": pl.Float64(),  # the move in σ of the last 60 daily changes (tui.data.sigma)
     }
 
 
@@ -98,7 +97,7 @@ def _utc(when: datetime) -> datetime:
 def _quote_values(q: Quote) -> tuple[Any, ...]:
     reason = q.stale_reason.value if q.stale_reason is not None else None
     return (q.pane, q.group, q.symbol, q.name, q.last, q.prev_close, q.change, q.change_pct,
-            q.day_high, q.day_low, q.as_of, reason, q.source, q.currency)  # fmt: skip
+            q.day_high, q.day_low, q.as_of, reason, q.source, q.currency, q.sigma)  # fmt: skip
 
 
 def _headline_key(h: Headline) -> tuple[str, str]:

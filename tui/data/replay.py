@@ -103,6 +103,8 @@ def _read(path: Path) -> tuple[str, pl.DataFrame]:
         frame = pl.read_parquet(path)
     except Exception as exc:
         raise ReplayError(f"{path}: unreadable ({type(exc).__name__})") from None
+    if kind == QUOTES and "sigma" not in frame.columns:  # recorded before σ existed
+        frame = frame.with_columns(pl.lit(None, pl.Float64()).alias("sigma"))
     for column, dtype in schema.items():
         if frame.schema.get(column) != dtype:
             raise ReplayError(f"{path}: column {column} is missing or not {dtype}")
@@ -211,6 +213,7 @@ def _quote(row: dict[str, object], pane: str, group: str) -> Quote:
         stale_reason=_reason(row["stale_reason"] if isinstance(row["stale_reason"], str) else None),
         series=tuple(series) if isinstance(series, list) else (),
         series_time=tuple(times) if isinstance(times, list) else (),
+        sigma=num("sigma"),
     )
 
 

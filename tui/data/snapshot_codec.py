@@ -9,10 +9,10 @@ accepts only finite numbers (or nil), and returns only UTC datetimes.
 
 Layout: ``MAGIC`` (8 bytes), one version byte, then one msgpack map. Tables (quotes, headlines,
 errors, sources) are stored as a list of column names plus rows of values, so a later version
-can add a column (e.g. issue 13's ``sigma``) and an older reader that does not know it ignores
-it; a column that a reader requires and does not find is an error. Series are packed as
-little-endian float64 and int64 (microseconds since the epoch) byte strings: a 390-bar day is
-6 KB instead of 390 msgpack floats and 390 timestamps.
+can add a column and an older reader that does not know it ignores it; a column that a reader
+requires and does not find is an error (the σ columns are optional: absent means None).
+Series are packed as little-endian float64 and int64 (microseconds since the epoch) byte
+strings: a 390-bar day is 6 KB instead of 390 msgpack floats and 390 timestamps.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ QUOTE_COLUMNS: tuple[str, ...] = (
     "series",
     "series_time",
 )
+# Columns a reader fills with None when a writer did not have them.
+OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("sigma", "sigma_daily", "range_52w_pos")
 HEADLINE_COLUMNS: tuple[str, ...] = ("title", "source", "published", "url", "related")
 ERROR_COLUMNS: tuple[str, ...] = ("source", "symbol", "kind", "message", "status", "retry_after")
 SOURCE_COLUMNS: tuple[str, ...] = (
@@ -136,6 +138,9 @@ def _quote_row(q: Quote) -> list[Any]:
         q.stale_reason.value if q.stale_reason is not None else None,
         _floats(q.series),
         _times(q.series_time),
+        q.sigma,
+        q.sigma_daily,
+        q.range_52w_pos,
     ]
 
 
@@ -145,7 +150,7 @@ def encode_snapshot(snapshot: MarketSnapshot) -> bytes:
         "generated_at": _time(snapshot.generated_at),
         "demo": snapshot.demo,
         "origin": snapshot.origin.value,
-        "quote_columns": list(QUOTE_COLUMNS),
+        "quote_columns": [*QUOTE_COLUMNS, *OPTIONAL_QUOTE_COLUMNS],
         "headline_columns": list(HEADLINE_COLUMNS),
         "error_columns": list(ERROR_COLUMNS),
         "source_columns": list(SOURCE_COLUMNS),
@@ -325,6 +330,9 @@ def _quote(pane: str, row: Row) -> Quote:
         stale_reason=None if reason is None else _enum(StaleReason, reason, "stale_reason"),
         series=series,
         series_time=series_time,
+        sigma=_number(row.get("sigma"), "sigma"),
+        sigma_daily=_number(row.get("sigma_daily"), "sigma_daily"),
+        range_52w_pos=_number(row.get("range_52w_pos"), "range_52w_pos"),
     )
 
 
