@@ -215,7 +215,8 @@ async def test_cached_prices_show_at_once_marked_then_live_ones_replace_them(
 
             await clock.run_for(1, parked=LOOPS)  # the source fails: cached values stay
             await settle(app, pilot)
-            assert shown(app) == {"^GSPC": "c 3h", "GC=F": "c 3h", "BTC-USD": "—"}
+            # The new row says why it has no price; the cached ones keep theirs, marked.
+            assert shown(app) == {"^GSPC": "c 3h", "GC=F": "c 3h", "BTC-USD": "offline"}
             assert {x.symbol: x.last for x in app.snapshot.quotes if x.has_data} == {
                 "^GSPC": 6700.0,
                 "GC=F": 3900.0,
@@ -271,5 +272,6 @@ async def test_a_corrupt_cache_is_a_status_note_not_a_crash(tmp_path: Path) -> N
         assert note.startswith("cache ignored: corrupt or truncated")
         line = app.main_screen.query_one(SourceStatusBar).build_line(120).plain
         assert line.startswith("cache ignored")
-        assert all(t == "—" for t in shown(app).values())
+        assert app.snapshot is None or app.snapshot.quote_count == 0  # nothing from the file
+        assert not any(t.startswith("c ") for t in shown(app).values())
     assert os.path.getsize(path) == 40  # nothing priced: the bad file is not replaced by nothing

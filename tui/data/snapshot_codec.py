@@ -74,7 +74,8 @@ QUOTE_COLUMNS: tuple[str, ...] = (
     "series_time",
 )
 # Columns a reader fills with None when a writer did not have them.
-OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("sigma", "sigma_daily", "range_52w_pos")
+OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("sigma", "sigma_daily", "range_52w_pos", "problem")
+OPTIONAL_SOURCE_COLUMNS: tuple[str, ...] = ("rows", "note")
 HEADLINE_COLUMNS: tuple[str, ...] = ("title", "source", "published", "url", "related")
 ERROR_COLUMNS: tuple[str, ...] = ("source", "symbol", "kind", "message", "status", "retry_after")
 SOURCE_COLUMNS: tuple[str, ...] = (
@@ -141,6 +142,7 @@ def _quote_row(q: Quote) -> list[Any]:
         q.sigma,
         q.sigma_daily,
         q.range_52w_pos,
+        q.problem,
     ]
 
 
@@ -153,7 +155,7 @@ def encode_snapshot(snapshot: MarketSnapshot) -> bytes:
         "quote_columns": [*QUOTE_COLUMNS, *OPTIONAL_QUOTE_COLUMNS],
         "headline_columns": list(HEADLINE_COLUMNS),
         "error_columns": list(ERROR_COLUMNS),
-        "source_columns": list(SOURCE_COLUMNS),
+        "source_columns": [*SOURCE_COLUMNS, *OPTIONAL_SOURCE_COLUMNS],
         "panes": [
             [p.name, list(p.groups), [_quote_row(q) for q in p.quotes]] for p in snapshot.panes
         ],
@@ -170,6 +172,8 @@ def encode_snapshot(snapshot: MarketSnapshot) -> bytes:
                 _time(s.next_retry),
                 s.failures,
                 _error_row(s.last_error) if s.last_error is not None else None,
+                s.rows,
+                s.note,
             ]
             for s in snapshot.sources
         ],
@@ -333,6 +337,7 @@ def _quote(pane: str, row: Row) -> Quote:
         sigma=_number(row.get("sigma"), "sigma"),
         sigma_daily=_number(row.get("sigma_daily"), "sigma_daily"),
         range_52w_pos=_number(row.get("range_52w_pos"), "range_52w_pos"),
+        problem=_opt_text(row.get("problem"), "problem", _KEY_MAX),
     )
 
 
@@ -365,6 +370,8 @@ def _source(row: Row, error_columns: list[Any]) -> SourceStatus:
         next_retry=_datetime(row["next_retry"], "next_retry"),
         failures=_int(row["failures"], "failures") or 0,
         last_error=None if raw_error is None else _error(_row(error_columns, raw_error, "error")),
+        rows=_int(row.get("rows"), "rows") or 0,
+        note=_opt_text(row.get("note"), "source note", _MESSAGE_MAX),
     )
 
 
