@@ -19,12 +19,14 @@ from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import Footer, Label, Static
 from textual_plotext import PlotextPlot
 
 from tui import format as fmt
 from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
 from tui.messages import SnapshotUpdated
+from tui.screens.lifecycle import RELEASED, release
 
 STALE_TEXT: dict[StaleReason, str] = {
     StaleReason.CLOSED: "market closed",
@@ -122,6 +124,7 @@ class DetailScreen(Screen[None]):
         # Kept when a later snapshot lacks the symbol, so the view never goes blank.
         self.quote: Quote | None = find_quote(snapshot, pane, symbol)
         self._drawn_key: tuple[object, ...] | None = None
+        self._ages: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="detail-title"):
@@ -148,7 +151,13 @@ class DetailScreen(Screen[None]):
         self._render_stats()
         self._render_headlines()
         self._redraw_chart()
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        self._ages = self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def on_unmount(self) -> None:
+        """Give back the theme subscription, the timer and the snapshot: closed, it is freed."""
+        release(self, self._ages)
+        self.snapshot = RELEASED
+        self.quote = None
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
         """Re-render from the new snapshot; the chart only when its data changed."""

@@ -16,12 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 from tui import format as fmt
 from tui.data.snapshot import Headline, MarketSnapshot
 from tui.messages import SnapshotUpdated
+from tui.screens.lifecycle import RELEASED, release
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("age", "Age"),
@@ -99,6 +101,7 @@ class HeadlinesScreen(Screen[None]):
         self._now = now
         self._names = names
         self._shown: dict[str, Headline] = {}
+        self._ages: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(id="headlines-title", markup=False)
@@ -113,7 +116,13 @@ class HeadlinesScreen(Screen[None]):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         self._apply(self.snapshot)
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        self._ages = self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def on_unmount(self) -> None:
+        """Stop the age timer and drop the snapshot, so a closed screen is freed."""
+        release(self, self._ages)
+        self.snapshot = RELEASED
+        self._shown.clear()
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
         message.stop()
