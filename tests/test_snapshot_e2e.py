@@ -104,9 +104,11 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "marks",
         }
         for q in data["quotes"]
     )
+    assert all(q["marks"] == [] for q in data["quotes"])
 
     spx = quotes["^GSPC"]
     assert (spx["pane"], spx["group"], spx["name"], spx["source"]) == (

@@ -269,7 +269,7 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason,
-                first_in_group, q.symbol in self._flashing, age)  # fmt: skip
+                first_in_group, q.symbol in self._flashing, age, q.marks)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -332,7 +332,7 @@ class QuoteTable(LiveTable):
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last), style=last_style, justify="right"),
+            "last": Text(fmt.marked(fmt.price(q.last), q.marks), style=last_style, justify="right"),
             "chg": Text(fmt.change(q.change), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
             "spark": Text(sparkline(q.spark or q.series, 8), style=direction),

@@ -140,7 +140,7 @@ class Engine:
         except Exception as exc:  # a parser bug must not take the engine down
             error = SourceError(source, None, ErrorKind.PARSE, f"{type(exc).__name__}: {exc}")
         else:
-            self.store.record(source, symbols, result)
+            self.store.record(source, symbols, result, self.clock.now())
             if result.frame.height or not symbols:
                 state.succeeded(self.clock.now(), self.clock.monotonic())
             else:

@@ -23,6 +23,9 @@ class ErrorKind(StrEnum):
     PARSE = "parse"  # not the JSON/XML shape we expect
     NO_DATA = "no_data"  # the source answered but has no price for the symbol
     UNSUPPORTED = "unsupported"  # the source does not list this symbol
+    WRONG_SYMBOL = "wrong_symbol"  # the answer is for another instrument than the one asked
+    BAD_DATA = "bad_data"  # an impossible value (a price <= 0 where none can be)
+    REQUEST = "request"  # the request could not be sent as built (URL too long, invalid URL)
 
     @property
     def is_offline(self) -> bool:

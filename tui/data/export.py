@@ -28,6 +28,7 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "day_low",
     "as_of",
     "stale",
+    "marks",  # plausibility marks: jump, negative, future (tui/data/plausibility.py)
 )
 
 
@@ -63,6 +64,7 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "marks": list(quote.marks),
     }
 
 
@@ -105,6 +107,7 @@ def to_csv(snap: MarketSnapshot) -> str:
         if quote.has_data:
             row = quote_record(quote)
             row["stale"] = "true" if row["stale"] else "false"
+            row["marks"] = " ".join(row["marks"])
             for key in CSV_TEXT_FIELDS:
                 row[key] = spreadsheet_safe(row[key])
             writer.writerow(row)

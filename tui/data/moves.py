@@ -15,6 +15,7 @@ import polars as pl
 from tui.data.instruments import Instrument
 from tui.data.lazy import list_cells
 from tui.data.markets import MARKETS
+from tui.data.plausibility import FUTURE_TOLERANCE, Mark
 from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
 from tui.data.snapshot import PaneSnapshot, Quote, StaleReason
 
@@ -107,18 +108,27 @@ def compute_moves(
         .otherwise(pl.col("market_open").fill_null(True))  # unknown market: assume open
     )
     age = (now_lit - pl.col("as_of")).dt.total_microseconds() / 1_000_000
+    # A time ahead of the clock by more than drift explains: its age is unknown, never "0s".
+    future = pl.col("as_of") > pl.lit(now + FUTURE_TOLERANCE).cast(UTC_TIME)
+    marks = pl.col("marks").fill_null(pl.lit([], pl.List(pl.String())))
 
     frame = (
         instruments.join(selected, on=["pane", "symbol"], how="left", maintain_order="left")
         .join(opens, on="market", how="left", maintain_order="left")
         .join(ages, on="source", how="left", maintain_order="left")
         .with_columns(
-            change=last - prev,
-            change_pct=pl.when(prev != 0).then((last - prev) / prev * 100.0),
+            # prev_close <= 0 reaches here only for futures (tui/data/plausibility.py): measured
+            # against its size, a move from -37 to +10 is +127 %, not -127 %.
+            change=pl.when(prev != 0).then(last - prev),
+            change_pct=pl.when(prev != 0).then((last - prev) / prev.abs() * 100.0),
             day_high=high,
             day_low=low,
             age_s=age,
             is_open=is_open,
+            marks=pl.when(future)
+            .then(marks.list.concat(pl.lit([Mark.FUTURE.value])))
+            .otherwise(marks),
+            future=future.fill_null(False),
         )
         .with_columns(
             range_pos=pl.when(pl.col("day_high") > pl.col("day_low")).then(
@@ -130,7 +140,9 @@ def compute_moves(
             .then(pl.lit(StaleReason.FAILING.value))
             .when(~pl.col("is_open"))
             .then(pl.lit(StaleReason.CLOSED.value))
-            .when(pl.col("age_s") > pl.col("max_age").fill_null(default_max_age))
+            .when(
+                (pl.col("age_s") > pl.col("max_age").fill_null(default_max_age)) | pl.col("future")
+            )
             .then(pl.lit(StaleReason.OLD.value)),
             name=pl.when(
                 (pl.col("display_name") == pl.col("symbol")) & pl.col("name").is_not_null()
@@ -139,7 +151,7 @@ def compute_moves(
             .otherwise(pl.col("display_name")),
         )
     )
-    return frame.select(*SCALARS, "age_s", "series", "series_time")
+    return frame.select(*SCALARS, "age_s", "series", "series_time", "marks")
 
 
 def pane_snapshots(
@@ -157,12 +169,13 @@ def pane_snapshots(
     reasons[None] = None
     # Positional construction (faster): the scalar columns are in Quote's field order.
     columns = [moves.get_column(name).to_list() for name in SCALARS]
+    marks = [tuple(m) if m else () for m in moves.get_column("marks").to_list()]
     for i, row in enumerate(zip(*columns, strict=True)):
         (pane, group, symbol, name, source, currency, last, prev, change, pct, high, low, pos,
          as_of, reason) = row  # fmt: skip
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
-                      series_time[i])  # fmt: skip
+                      series_time[i], marks[i])  # fmt: skip
         if pane not in by_pane:
             by_pane[pane] = []
         by_pane[pane].append(quote)

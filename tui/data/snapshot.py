@@ -67,6 +67,8 @@ class Quote:
     # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
     series: Sequence[float] = ()
     series_time: Sequence[datetime] = ()
+    # Plausibility marks (tui.data.plausibility.Mark values): jump, negative, future.
+    marks: tuple[str, ...] = ()
 
     @property
     def spark(self) -> tuple[float, ...]:

@@ -204,7 +204,7 @@ class DetailScreen(Screen[None]):
             self._set_stat("stale", f"{self.symbol} is not in the current snapshot", "stale")
             return
         move = direction(quote.change)
-        self._set_stat("last", fmt.price(quote.last))
+        self._set_stat("last", fmt.marked(fmt.price(quote.last), quote.marks))
         self._set_stat("prev", fmt.price(quote.prev_close))
         self._set_stat("change", fmt.change(quote.change), move)
         self._set_stat("pct", fmt.percent(quote.change_pct), move)
@@ -218,7 +218,11 @@ class DetailScreen(Screen[None]):
         as_of = local_clock(quote.as_of, now)
         delayed = quote.stale_reason is StaleReason.OLD
         self._set_stat(
-            "asof", f"{as_of} ({age} ago)" if quote.as_of else "—", "stale" if delayed else None
+            "asof",
+            (f"{as_of} ({age} ago)" if age != fmt.AHEAD else f"{as_of} (ahead of the clock)")
+            if quote.as_of
+            else "—",
+            "stale" if delayed else None,
         )
         self._set_stat("currency", quote.currency or "—")
         self._set_stat("source", quote.source or "—")

@@ -19,6 +19,9 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("closed", "legend-closed", "the market is closed: the price is its last close"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),
+    ("↯", "legend-delayed", "after a price: it moved over 50 % from the last one (kept, check it)"),
+    ("±", "legend-delayed", "after a price: below zero (possible for futures only)"),
+    ("ahead", "legend-delayed", "time ahead of the clock: its age is unknown"),
 )
 
 

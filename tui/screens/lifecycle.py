@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -22,7 +23,7 @@ from tui.data.snapshot import MarketSnapshot
 RELEASED = MarketSnapshot(generated_at=datetime.min.replace(tzinfo=UTC), demo=False, panes=())
 
 
-def release(screen: Screen[object], *timers: Timer | None) -> None:
+def release(screen: Screen[Any], *timers: Timer | None) -> None:
     """Stop ``timers`` and drop ``screen``'s subscriptions to the app's signals."""
     for timer in timers:
         if timer is not None:
