@@ -121,7 +121,7 @@ def assert_nothing_shown_fresh_that_is_not(app: MarketmonApp, clock: VirtualCloc
 def market() -> Iterator[tuple[Upstream, VirtualClock, Market]]:
     clock = VirtualClock(START)
     feed = Market(clock)
-    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed})
+    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)
     with serve(up):
         yield up, clock, feed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -88,12 +89,18 @@ class MarketmonApp(App[None]):
         self.engine: Engine | None = None
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
-            now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
+            now=self.true_now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
         )
         self.main_screen.on_ready = self._apply
         # Fewer, larger frames over a slow link.
         self.coalesce_seconds = 2.0 if low_bandwidth else 0.25
         self.theme = THEMES[0]
+
+    def true_now(self) -> datetime:
+        """The servers' time: the local clock corrected by the offset their Date headers show."""
+        truth = self.engine.truth if self.engine is not None else None
+        now = self.clock.now()
+        return now + timedelta(seconds=truth.offset) if truth is not None else now
 
     def get_default_screen(self) -> Screen[None]:
         return self.main_screen
@@ -193,7 +200,7 @@ class MarketmonApp(App[None]):
 
         if self.snapshot is not None:
             self.push_screen(
-                DetailScreen(self.snapshot, message.pane, message.symbol, self.clock.now)
+                DetailScreen(self.snapshot, message.pane, message.symbol, self.true_now)
             )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

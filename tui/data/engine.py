@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import polars as pl
 
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth, CorrectedClock
 from tui.data.errors import ErrorKind, FetchError, SourceError
 from tui.data.headlines import merge_headlines, relate_headlines
 from tui.data.instruments import Instrument
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
+from tui.data.plausibility import is_future
 from tui.data.providers.base import QuoteProvider
 from tui.data.snapshot import Headline, HeadlineResult, MarketSnapshot
 from tui.data.source_state import SourceState
@@ -54,11 +56,14 @@ class Engine:
         clock: Clock,
         headlines: HeadlineFeed | None = None,
         backoff: Backoff | None = None,
+        truth: ClockTruth | None = None,
     ) -> None:
         self.instruments = tuple(instruments)
         self.providers = dict(providers)
         self.settings = settings
-        self.clock = clock
+        # With ``truth`` every time (ages, staleness, sessions) is the servers' time.
+        self.truth = truth
+        self.clock: Clock = CorrectedClock(clock, truth) if truth is not None else clock
         self.headline_feed = headlines
         self.backoff = backoff or Backoff()
         self.store = QuoteStore()
@@ -166,7 +171,11 @@ class Engine:
             self._headline_errors = (error,)
             state.failed(error, self.clock.now(), self.clock.monotonic(), self.backoff)
             return
-        merged = merge_headlines([result.headlines, self.headlines], self.settings.max_headlines)
+        now = self.clock.now()
+        arrived = [
+            replace(h, received=now) if is_future(h.published, now) else h for h in result.headlines
+        ]
+        merged = merge_headlines([arrived, self.headlines], self.settings.max_headlines)
         self.headlines = relate_headlines(merged, self._keywords)
         self._headline_errors = result.errors
         if not result.headlines and result.errors:  # every feed failed
@@ -285,6 +294,7 @@ class Engine:
             headlines=self.headlines,
             errors=tuple(dict.fromkeys(errors)),
             sources=tuple(state.status() for state in self.states.values()),
+            clock_offset=self.truth.offset if self.truth is not None else 0.0,
         )
 
     def no_source_errors(self) -> tuple[SourceError, ...]:

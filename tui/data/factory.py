@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
 from tui.data.instruments import PANES
 from tui.data.providers.base import QuoteProvider
@@ -30,6 +31,7 @@ def build_engine(
 ) -> Engine:
     """An engine over live providers (sharing ``client``) or over the simulated market."""
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
+    truth: ClockTruth | None = None
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
@@ -55,6 +57,8 @@ def build_engine(
             max_bytes=config.general.max_response_bytes,
             per_host=config.general.per_host,
         )
+        truth = ClockTruth(clock.now)
+        fetcher.on_response = truth.observe
         used = {src for pane in config.panes.values() for src in pane.sources}
         providers = {
             name: PROVIDERS[name](fetcher, config.providers[name].base_url) for name in sorted(used)
@@ -78,4 +82,4 @@ def build_engine(
         max_headlines=config.headlines.max_items,
         demo=demo,
     )
-    return Engine(config.instruments(), providers, settings, clock, headlines, backoff)
+    return Engine(config.instruments(), providers, settings, clock, headlines, backoff, truth)

@@ -22,7 +22,7 @@ import errno
 import json
 import socket
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -137,6 +137,8 @@ class Fetcher:
     per_host: int = DEFAULT_PER_HOST
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
     requests: int = 0
+    # Called with every answer's headers (tui/data/clock_truth.py reads their Date).
+    on_response: Callable[[Mapping[str, str]], None] | None = None
 
     def _semaphore(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc
@@ -157,7 +159,10 @@ class Fetcher:
             self.requests += 1
             try:
                 async with asyncio.timeout(self.deadline):
-                    return await self._read_retrying(url, params, headers)
+                    response = await self._read_retrying(url, params, headers)
+                if self.on_response is not None:
+                    self.on_response(response.headers)
+                return response
             except TimeoutError as exc:
                 raise FetchError(
                     ErrorKind.TIMEOUT, f"no complete answer within {self.deadline:g}s"
@@ -172,7 +177,10 @@ class Fetcher:
                 raise FetchError(ErrorKind.HTTP, f"too many redirects: {exc}") from exc
             except zlib.error as exc:
                 raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            except httpx.InvalidURL as exc:
+                # Too long or malformed: sending it again or elsewhere cannot help.
+                raise FetchError(ErrorKind.REQUEST, f"request not sent: {exc}") from exc
+            except (httpx.HTTPError, httpx.StreamError) as exc:
                 # Whatever else httpx raises for a hostile answer is still a typed failure.
                 raise FetchError(ErrorKind.NETWORK, f"{type(exc).__name__}: {exc}") from exc
 

@@ -37,6 +37,13 @@ class Headline:
     published: datetime | None
     url: str
     related: tuple[str, ...] = ()  # symbols on screen that the headline names
+    # When it first arrived, if its own time was ahead of the clock: it sorts by this instead,
+    # so a headline dated next year does not stay pinned at the top.
+    received: datetime | None = None
+
+    @property
+    def sort_time(self) -> datetime | None:
+        return self.received or self.published
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +126,8 @@ class MarketSnapshot:
     headlines: tuple[Headline, ...] = ()
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
+    # Seconds the local clock is behind the servers' (tui/data/clock_truth.py); 0 when unknown.
+    clock_offset: float = 0.0
 
     def pane(self, name: str) -> PaneSnapshot | None:
         return next((p for p in self.panes if p.name == name), None)

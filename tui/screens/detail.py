@@ -84,7 +84,7 @@ def related_headlines(snapshot: MarketSnapshot, symbol: str) -> list[Headline]:
     """Headlines naming ``symbol``, newest first (undated ones last)."""
     found = [h for h in snapshot.headlines if symbol in h.related]
     epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(found, key=lambda h: local(h.published) if h.published else epoch, reverse=True)
+    return sorted(found, key=lambda h: local(h.sort_time) if h.sort_time else epoch, reverse=True)
 
 
 def find_quote(snapshot: MarketSnapshot, pane: str, symbol: str) -> Quote | None:

@@ -189,7 +189,7 @@ class HeadlinesScreen(Screen[None]):
 
         def newest(values: tuple[Text, Text]) -> datetime:
             source, title = values
-            published = self._shown[f"{source.plain}\x1f{title.plain}"].published
+            published = self._shown[f"{source.plain}\x1f{title.plain}"].sort_time
             return _local(published) if published else epoch
 
         table.sort("source", "title", key=newest, reverse=True)

@@ -15,6 +15,7 @@ from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.data.clock_truth import clock_warning
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, layout_for
 from tui.messages import OpenDetail
@@ -121,9 +122,11 @@ class MainScreen(Screen[None]):
         )
         self.query_one(SourceStatusBar).update_sources(snapshot.sources)
         quote_sources = [s for s in snapshot.sources if s.name != "headlines"]
-        self.query_one(MarketHeader).offline = bool(quote_sources) and all(
+        header = self.query_one(MarketHeader)
+        header.offline = bool(quote_sources) and all(
             s.health is SourceHealth.OFFLINE for s in quote_sources
         )
+        header.clock_warning = clock_warning(snapshot.clock_offset) or ""
         return touched
 
     def set_paused(self, paused: bool) -> None:
