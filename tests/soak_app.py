@@ -142,9 +142,8 @@ def table(result: AppSoakResult) -> str:
     ]
     for name, first, last, _ in rows:
         bound = bounds[name]
-        lines.append(
-            f"{name:16}{first:>9}{last:>9}{('+' + format(bound, 'g')) if bound is not None else '':>9}"
-        )
+        limit = f"+{bound:g}" if bound is not None else ""
+        lines.append(f"{name:16}{first:>9}{last:>9}{limit:>9}")
     lines.append("PASS" if not result.failures else "FAIL: " + "; ".join(result.failures))
     return "\n".join(lines)
 

@@ -1,6 +1,6 @@
 """Screen soak: RSS after opening and closing the detail, headlines and help screens 200 times.
 
-Each run is a fresh interpreter running the frozen demo app headless at 160×48: 10 opens of
+Each run is a fresh interpreter running the frozen demo app headless at 160x48: 10 opens of
 each screen to warm up (Textual's caches, the chart library), then RSS, then ``opens`` more
 of each, then RSS again. RSS is read after ``gc.collect()`` and ``malloc_trim(0)`` (see
 tests/soak.py), so freed memory glibc has not handed back yet does not count. Before closed
