@@ -200,7 +200,7 @@ async def test_offline_start_says_so_retries_and_fills_in() -> None:
         assert attempts == sorted(attempts) and attempts[-1] >= 3
 
         feed = Market(clock)
-        with serve(Upstream(port=port, dynamic={"/yahoo/v8/finance/chart/": feed})):
+        with serve(Upstream(port=port, dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)):
             await clock.run_for(120 + 30, parked=LOOPS)
             await settle(app, pilot)
             assert not header.offline

@@ -12,6 +12,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from tests.faultserver import YEAR_9999, Fault, FaultServer
@@ -72,7 +73,9 @@ def errors_for(snap: MarketSnapshot, symbol: str) -> set[ErrorKind]:
     return {e.kind for e in snap.errors if e.symbol == symbol}
 
 
-async def first_refresh(server: FaultServer, clock: VirtualClock) -> tuple[Engine, object]:
+async def first_refresh(
+    server: FaultServer, clock: VirtualClock
+) -> tuple[Engine, httpx.AsyncClient]:
     client = make_client()
     engine = build_engine(config(server.url), clock=clock, client=client, rng=random.Random(7))
     snap = await engine.refresh_once()
@@ -115,7 +118,7 @@ async def test_an_answer_for_another_symbol_is_a_typed_error_never_fresh(
     assert errors_for(snap, "^GSPC") == {ErrorKind.WRONG_SYMBOL}
     assert "^DJI" in next(e.message for e in snap.errors if e.symbol == "^GSPC")
     assert quote(snap, "GC=F").stale_reason is None  # only that symbol
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 async def test_a_zero_price_is_bad_data_and_the_last_good_value_stays(
@@ -134,7 +137,7 @@ async def test_a_zero_price_is_bad_data_and_the_last_good_value_stays(
     clock.advance(60)
     snap = await engine.refresh_once()
     assert quote(snap, "^GSPC").stale_reason is None  # recovers with the next good answer
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 async def test_a_zero_previous_close_makes_change_and_change_pct_unknown(
@@ -145,7 +148,7 @@ async def test_a_zero_previous_close_makes_change_and_change_pct_unknown(
     spx = quote(engine.snapshot(), "^GSPC")
     assert spx.last == server.price("^GSPC")
     assert (spx.prev_close, spx.change, spx.change_pct) == (None, None, None)
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 async def test_a_negative_future_price_is_kept_marked_with_a_meaningful_move(
@@ -162,7 +165,7 @@ async def test_a_negative_future_price_is_kept_marked_with_a_meaningful_move(
     assert gold.prev_close is not None and gold.prev_close > 0
     assert gold.change == pytest.approx(-37.63 - gold.prev_close)
     assert gold.change_pct is not None and gold.change_pct < -100  # down more than all of it
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 async def test_a_jump_of_more_than_half_is_kept_and_marked_for_a_while(
@@ -182,7 +185,7 @@ async def test_a_jump_of_more_than_half_is_kept_and_marked_for_a_while(
     assert Mark.JUMP in quote(await engine.refresh_once(), "^GSPC").marks  # still marked
     clock.advance(JUMP_MARK_SECONDS)
     assert Mark.JUMP not in quote(await engine.refresh_once(), "^GSPC").marks
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 async def test_a_quote_from_the_future_is_marked_stale_and_never_shown_as_0s(
@@ -197,7 +200,7 @@ async def test_a_quote_from_the_future_is_marked_stale_and_never_shown_as_0s(
     assert spx.stale_reason is StaleReason.OLD
     assert Mark.FUTURE in spx.marks
     assert age_between(spx.as_of, snap.generated_at) == AHEAD
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 @pytest.mark.parametrize("ahead", [30 * 86400.0, 0.0])  # 30 days ahead, and year 9999
@@ -221,7 +224,7 @@ async def test_headlines_from_the_future_sink_as_newer_ones_arrive(
     assert newest.published is not None and newest.published > START
     # The future ones stay below, at the time they arrived, even after being seen again.
     assert all(h.sort_time == START for h in engine.headlines if h.received is not None)
-    await client.aclose()  # type: ignore[attr-defined]
+    await client.aclose()
 
 
 # --- clock truth ----------------------------------------------------------------------------

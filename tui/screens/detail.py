@@ -102,6 +102,14 @@ def _series_key(quote: Quote | None) -> tuple[object, ...]:
     return (quote.series, quote.series_time, quote.prev_close, quote.source)
 
 
+class Chart(PlotextPlot):
+    """textual-plotext's plot, minus its leak: it subscribes to the app's theme signal and
+    never unsubscribes, so every chart ever shown stayed alive with its render caches."""
+
+    def on_unmount(self) -> None:
+        release(self)
+
+
 class DetailScreen(Screen[None]):
     """Everything known about one instrument, kept current as snapshots arrive."""
 
@@ -134,7 +142,7 @@ class DetailScreen(Screen[None]):
             yield Label("DEMO", id="detail-demo", classes="demo-badge")
         with Horizontal(id="detail-body"):
             with Vertical(id="detail-chart-box"):
-                yield PlotextPlot(id="detail-chart")
+                yield Chart(id="detail-chart")
                 yield Static(id="detail-no-series", markup=False)
             with Grid(id="detail-stats"):
                 for key, label in STATS:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual.app import App
-from textual.screen import Screen
+from textual.dom import DOMNode
 from textual.timer import Timer
 
 from tui.data.snapshot import MarketSnapshot
@@ -23,11 +23,11 @@ from tui.data.snapshot import MarketSnapshot
 RELEASED = MarketSnapshot(generated_at=datetime.min.replace(tzinfo=UTC), demo=False, panes=())
 
 
-def release(screen: Screen[Any], *timers: Timer | None) -> None:
-    """Stop ``timers`` and drop ``screen``'s subscriptions to the app's signals."""
+def release(node: DOMNode, *timers: Timer | None) -> None:
+    """Stop ``timers`` and drop ``node``'s subscriptions to the app's signals."""
     for timer in timers:
         if timer is not None:
             timer.stop()
     with contextlib.suppress(Exception):  # the app may already be gone at shut-down
-        app: App[object] = screen.app
-        app.theme_changed_signal.unsubscribe(screen)
+        app: App[Any] = node.app
+        app.theme_changed_signal.unsubscribe(node)

@@ -13,12 +13,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui.data.clock_truth import clock_warning
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, layout_for
 from tui.messages import OpenDetail
+from widgets.footer import Footer
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
