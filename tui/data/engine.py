@@ -284,7 +284,7 @@ class Engine:
 
     def snapshot(self) -> MarketSnapshot:
         now = self.clock.now()
-        selected = select_quotes(self.store.candidates(), self._chain_frame)
+        selected = select_quotes(self.store.candidates(), self._chain_frame, now)
         moves = compute_moves(selected, self._instruments_frame, now, self.settings.max_age)
         errors = self.store.errors() + self._headline_errors + self.no_source_errors()
         return MarketSnapshot(

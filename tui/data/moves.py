@@ -185,12 +185,16 @@ def pane_snapshots(
     )
 
 
-def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFrame:
+def select_quotes(
+    candidates: pl.DataFrame, chains: pl.DataFrame, now: datetime | None = None
+) -> pl.DataFrame:
     """Pick one quote per (pane, symbol) down each pane's fallback chain.
 
     ``candidates`` holds the last good row per (source, symbol) with a ``failing`` flag;
     ``chains`` holds (pane, symbol, source, rank). The first source in the chain that is not
-    failing wins; when every source is failing, the freshest last-good value is kept.
+    failing wins; when every source is failing, the freshest last-good value is kept. With
+    ``now``, a time from the future is not believed there (it sorts as the oldest), so a
+    source that dates its quotes a year ahead does not always win.
     """
     if candidates.is_empty():
         return pl.DataFrame(schema=SELECTED_SCHEMA)
@@ -199,6 +203,9 @@ def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFram
     keys = candidates.select("symbol", "source", "failing", "as_of").with_row_index("row")
     joined = chains.join(keys, on=["symbol", "source"], how="inner")
     epoch = pl.col("as_of").dt.epoch("us").cast(pl.Float64)
+    if now is not None:
+        future = pl.col("as_of") > pl.lit(now + FUTURE_TOLERANCE).cast(UTC_TIME)
+        epoch = pl.when(future).then(pl.lit(0.0)).otherwise(epoch)
     key = pl.when(pl.col("failing")).then(-epoch).otherwise(pl.col("rank").cast(pl.Float64))
     chosen = (
         joined.sort([pl.col("failing"), key])
