@@ -77,6 +77,9 @@ class LinkScreen(ModalScreen[None]):
             yield Static(Text(self.headline.url or NO_LINK), id="link-url")
             yield Label("c copy · escape close", id="link-hint", markup=False)
 
+    def on_unmount(self) -> None:
+        release(self)
+
     def action_copy(self) -> None:
         if self.headline.url:
             self.app.copy_to_clipboard(self.headline.url)

@@ -14,6 +14,8 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from tui.screens.lifecycle import release
+
 # (sample as shown in a row, CSS class of the sample, what it means).
 LEGEND: tuple[tuple[str, str, str], ...] = (
     ("closed", "legend-closed", "the market is closed: the price is its last close"),
@@ -51,3 +53,6 @@ class HelpScreen(ModalScreen[None]):
                     yield Label(sample, classes=f"legend-sample {css}", markup=False)
                     yield Label(meaning, classes="legend-meaning", markup=False)
             yield Label("escape, ? or q to close", id="help-hint", markup=False)
+
+    def on_unmount(self) -> None:
+        release(self)  # and Textual's memo of closed widgets' render caches
