@@ -18,6 +18,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("main-narrow-80x24", (80, 24), ()),
     ("detail-silver-120x40", (120, 40), ("2", "down", "enter")),
     ("help-120x40", (120, 40), ("question_mark",)),
+    ("movers-120x40", (120, 40), ("m",)),
 )
 
 

@@ -82,7 +82,7 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     result = run_cli("snapshot", "--format", "json", "--config", str(config))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"generated_at", "demo", "quotes", "headlines", "errors"}
+    assert set(data) == {"generated_at", "demo", "quotes", "headlines", "errors", "alerts"}
     assert data["demo"] is False
     assert data["generated_at"].endswith("Z")
     quotes = {q["symbol"]: q for q in data["quotes"]}
@@ -104,6 +104,8 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "sigma",
+            "sigma_window",
             "marks",
         }
         for q in data["quotes"]

@@ -15,6 +15,7 @@ from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.engine import Engine
 from tui.data.factory import build_engine
+from tui.data.history import default_cache_dir
 from tui.data.snapshot import MarketSnapshot
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
@@ -22,6 +23,9 @@ from tui.screens.main import MainScreen
 if TYPE_CHECKING:
     import httpx
     from textual.command import Provider
+
+    from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
+    from tui.data.alerts import AlertEvent
 
 THEMES: tuple[str, ...] = (
     "textual-dark",
@@ -56,6 +60,8 @@ class MarketmonApp(App[None]):
         Binding("r", "refresh_now", "Refresh"),
         Binding("p", "toggle_pause", "Pause"),
         Binding("t", "next_theme", "Theme"),
+        Binding("m", "movers", "Movers"),
+        Binding("a", "alerts", "Alerts"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
@@ -70,8 +76,10 @@ class MarketmonApp(App[None]):
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
+        history: bool = False,
     ) -> None:
         super().__init__()
+        self.history = history  # fetch daily closes for σ-moves (the CLI's app does)
         self.config = config
         self.demo = demo
         self.seed = seed
@@ -87,6 +95,9 @@ class MarketmonApp(App[None]):
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
+        self.alerts: AlertMonitor | None = None
+        self.alert_dispatcher: AlertDispatcher | None = None
+        self.alert_problem: str | None = None  # the last alert side effect that failed
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
             now=self.true_now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
@@ -117,13 +128,65 @@ class MarketmonApp(App[None]):
             demo=self.demo,
             seed=self.seed,
             scenario=self.scenario,
+            history=self.history,
+            history_cache=default_cache_dir() if self.history else None,
         )
+        self._start_alerts()
         self.run_worker(
             self.engine.run(self._changed), name="poller", exclusive=True, group="poller"
         )
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
         self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
+
+    def _start_alerts(self) -> None:
+        """Rules from the config; state and log in the platform state dir unless configured."""
+        from tui.data.alert_dispatch import (
+            AlertDispatcher,
+            AlertMonitor,
+            AlertStateFile,
+            default_state_dir,
+        )
+
+        conf = self.config.alerts
+        if not conf.rules:
+            return
+        state_dir = default_state_dir()
+        # The simulated market keeps its own fired state: a demo alert must not stop a live
+        # one from firing later the same day.
+        state = state_dir / ("alerts-state-demo.json" if self.demo else "alerts-state.json")
+        self.alerts = AlertMonitor(conf.rules, AlertStateFile(state), self.clock.now)
+        ring = conf.bell if conf.bell is not None else not self.low_bandwidth
+        self.alert_dispatcher = AlertDispatcher(
+            conf.log or state_dir / "alerts.jsonl", conf.command, self.bell if ring else None
+        )
+
+    def _check_alerts(self, snapshot: MarketSnapshot) -> None:
+        if self.alerts is None:
+            return
+        events, problem = self.alerts.check(snapshot)
+        for event in events:
+            self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
+        if problem:
+            self._show_alert_problem([problem])
+        if events and self.alert_dispatcher is not None:
+            self.run_worker(self._dispatch(events), group="alerts")
+
+    async def _dispatch(self, events: tuple[AlertEvent, ...]) -> None:
+        assert self.alert_dispatcher is not None
+        problems = await self.alert_dispatcher.dispatch(events)
+        if problems:
+            self._show_alert_problem(problems)
+        elif self.alert_problem is not None:  # it works again (e.g. the disk has room)
+            self.alert_problem = None
+            self.main_screen.set_notice(None)
+
+    def _show_alert_problem(self, problems: list[str]) -> None:
+        """Shown on the status line and as a toast; the app keeps running."""
+        self.alert_problem = problems[-1]
+        self.main_screen.set_notice(self.alert_problem)
+        for problem in problems:
+            self.notify(problem, title="Alert failed", severity="error", timeout=8, markup=False)
 
     def _startup_over(self) -> None:
         if self.on_first_prices is not None:
@@ -161,6 +224,7 @@ class MarketmonApp(App[None]):
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
+        self._check_alerts(snapshot)
         if snapshot.quote_count and self.on_first_prices is not None:
             self.call_after_refresh(self._startup_over)  # once they are painted
         if self.screen is not self.main_screen:
@@ -194,6 +258,26 @@ class MarketmonApp(App[None]):
         from tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(key_help()))
+
+    def action_movers(self) -> None:
+        from tui.screens.movers import MoversScreen
+
+        if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
+            self.push_screen(MoversScreen(self.snapshot, self.clock.now))
+
+    def action_alerts(self) -> None:
+        from tui.screens.alerts import AlertsScreen
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.alerts
+        self.push_screen(
+            AlertsScreen(
+                lambda: monitor.fired if monitor is not None else (),
+                self.config.alerts.rules,
+                lambda: self.alert_problem,
+            )
+        )
 
     def on_open_detail(self, message: OpenDetail) -> None:
         from tui.screens.detail import DetailScreen
@@ -230,6 +314,8 @@ def key_help() -> list[tuple[str, str]]:
         ("s", "cycle the sort: change %, name, region"),
         ("/", "filter by name or symbol"),
         ("n", "all headlines with their times"),
+        ("m", "movers: every instrument ranked by |σ|, the most unusual move first"),
+        ("a", "alerts fired this session, with their times"),
         ("r", "refresh now"),
         ("p", "pause / resume live updates"),
         ("t", "switch theme"),
@@ -249,6 +335,7 @@ def create_app(
     clock: Clock | None = None,
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
+    history: bool = False,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
     return MarketmonApp(
@@ -260,6 +347,7 @@ def create_app(
         clock=clock,
         client=client,
         animate=animate,
+        history=history,
     )
 
 
@@ -271,7 +359,14 @@ def run_app(
     scenario: str = "selloff",
     low_bandwidth: bool = False,
 ) -> int:
-    app = create_app(config, demo=demo, seed=seed, scenario=scenario, low_bandwidth=low_bandwidth)
+    app = create_app(
+        config,
+        demo=demo,
+        seed=seed,
+        scenario=scenario,
+        low_bandwidth=low_bandwidth,
+        history=True,
+    )
     app.on_first_prices = end_startup_pause
     app.run()
     return app.return_code or 0

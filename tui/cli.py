@@ -101,6 +101,7 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
     async def fetch() -> MarketSnapshot:
         from tui.data.clock import SystemClock
         from tui.data.factory import build_engine
+        from tui.data.history import default_cache_dir
         from tui.data.http import make_client
 
         async with make_client(read_timeout=config.general.timeout) as client:
@@ -111,14 +112,21 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
                 demo=args.demo,
                 seed=args.seed,
                 scenario=args.scenario,
+                history=True,
+                history_cache=default_cache_dir(),
             )
             return await engine.refresh_once()
 
     snap = asyncio.run(fetch())
+    # The rules are evaluated once, from a clean state and without side effects: the command
+    # lists what fires now; the log, the bell and the alert command belong to the live app.
+    from tui.data.alerts import evaluate
+
+    fired, _ = evaluate(snap, config.alerts.rules, {})
     if args.format == "json":
         from tui.data.export import to_json
 
-        sys.stdout.write(to_json(snap) + "\n")
+        sys.stdout.write(to_json(snap, [e.record() for e in fired]) + "\n")
     elif args.format == "csv":
         from tui.data.export import to_csv
 
@@ -132,4 +140,9 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
         if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
             console = Console(width=160)
         print_snapshot(snap, console)
+        if fired:
+            from rich.text import Text
+
+            for event in fired:
+                console.print(Text(f"ALERT {event.symbol} {event.rule}: {event.message}"))
     return 0 if snap.quote_count else 1

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.config_alerts import parse_alerts
+from tui.data.alerts import AlertsConfig
 from tui.data.instruments import (
     DEFAULT_GROUPS,
     DEFAULT_SOURCES,
@@ -101,6 +103,7 @@ class Config:
     headlines: HeadlinesConfig
     panes: Mapping[str, PaneConfig]
     path: Path | None = None
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def instruments(self) -> tuple[Instrument, ...]:
         """Every instrument on screen, pane by pane, in group then symbol order."""
@@ -166,7 +169,7 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts"}
 _GENERAL_KEYS = {"refresh", "timeout", "max_response_bytes", "per_host", "backoff_cap"}
 _PROVIDER_KEYS = {"base_url", "interval", "max_age"}
 _HEADLINE_KEYS = {"feeds", "interval", "max_items"}
@@ -293,7 +296,16 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
 
     panes_raw = check.table(data, "panes", set(PANES))
     panes = {name: _pane(check, panes_raw, name) for name in PANES}
-    return Config(general=general, providers=providers, headlines=headlines, panes=panes, path=path)
+    board = {s for pane in panes.values() for s in pane.symbols}
+    alerts = parse_alerts(check, data, board, path)
+    return Config(
+        general=general,
+        providers=providers,
+        headlines=headlines,
+        panes=panes,
+        path=path,
+        alerts=alerts,
+    )
 
 
 def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfig:

@@ -75,3 +75,10 @@ def age_between(then: datetime | None, now: datetime) -> str:
     if seconds < -FUTURE_SECONDS:
         return AHEAD
     return age(seconds)
+
+
+def sigma(value: float | None) -> str:
+    """A σ-move as a trader writes it: ``−13.2σ``, ``+0.4σ`` (a real minus sign)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:+.1f}σ".replace("-", "−")

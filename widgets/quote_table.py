@@ -54,6 +54,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("last", "Last", 10, True, 1),
     Column("chg", "Chg", 9, True, 6),
     Column("pct", "Chg %", 7, True, 2),
+    # The σ-move (tui.data.sigma): shown only where the width allows, after every other column.
+    Column("sigma", "σ", 7, True, 5),
     Column("spark", "Day", 8, False, 5),
     Column("range", "Range", 7, False, 8),
     Column("age", "Time", 6, True, 3),
@@ -268,7 +270,7 @@ class QuoteTable(LiveTable):
         ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
-                q.day_low, q.range_pos, q.as_of, q.stale_reason,
+                q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
                 first_in_group, q.symbol in self._flashing, age, q.marks)  # fmt: skip
 
     def _unflash(self) -> None:
@@ -335,6 +337,7 @@ class QuoteTable(LiveTable):
             "last": Text(fmt.marked(fmt.price(q.last), q.marks), style=last_style, justify="right"),
             "chg": Text(fmt.change(q.change), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
+            "sigma": Text(fmt.sigma(q.sigma), style=direction, justify="right"),
             "spark": Text(sparkline(q.spark or q.series, 8), style=direction),
             "range": Text(range_bar(q.range_pos, 7), style=styles.muted),
             "age": self._age_cell(q, styles),

@@ -1,6 +1,7 @@
 """Plain-data views of a snapshot for ``marketmon snapshot --format json|csv``.
 
-The JSON shape is a contract with scripts that consume it; do not add or rename keys.
+The JSON shape is a contract with scripts that consume it: keys are only ever added (``sigma``,
+``sigma_window``, the top-level ``alerts``), never renamed or removed.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.data.sigma import SIGMA_WINDOW
 from tui.data.snapshot import MarketSnapshot, Quote
 
 QUOTE_FIELDS: tuple[str, ...] = (
@@ -28,6 +31,8 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "day_low",
     "as_of",
     "stale",
+    "sigma",
+    "sigma_window",
     "marks",  # plausibility marks: jump, negative, future (tui/data/plausibility.py)
 )
 
@@ -64,11 +69,14 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "sigma": None if quote.sigma is None else round(quote.sigma, 2),
+        "sigma_window": SIGMA_WINDOW,
         "marks": list(quote.marks),
     }
 
 
-def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
+def snapshot_record(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON document; ``alerts`` are the fired alerts' records (``AlertEvent.record``)."""
     return {
         "generated_at": iso_utc(snap.generated_at),
         "demo": snap.demo,
@@ -80,11 +88,12 @@ def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
         "errors": [
             {"source": e.source, "symbol": e.symbol, "message": e.message} for e in snap.errors
         ],
+        "alerts": list(alerts),
     }
 
 
-def to_json(snap: MarketSnapshot) -> str:
-    return json.dumps(snapshot_record(snap), indent=2, ensure_ascii=False)
+def to_json(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> str:
+    return json.dumps(snapshot_record(snap, alerts), indent=2, ensure_ascii=False)
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).

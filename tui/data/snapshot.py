@@ -22,6 +22,14 @@ class StaleReason(StrEnum):
     FAILING = "source_failing"  # the source is failing; this is the last good value
 
 
+class SnapshotOrigin(StrEnum):
+    """Where a snapshot's prices come from: alerts fire only on live ones."""
+
+    LIVE = "live"
+    CACHED = "cached"  # the last-known snapshot, read back from disk
+    REPLAY = "replay"  # a recording played back
+
+
 class SourceHealth(StrEnum):
     IDLE = "idle"  # not polled yet
     OK = "ok"
@@ -74,6 +82,12 @@ class Quote:
     # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
     series: Sequence[float] = ()
     series_time: Sequence[datetime] = ()
+    # How unusual today's move is (tui.data.sigma): change over the σ of the last 60 daily
+    # changes; null without enough history. ``sigma_daily`` is that σ itself, in percent
+    # (basis points for rates); ``range_52w_pos`` is 0 at the 52-week low close, 1 at the high.
+    sigma: float | None = None
+    sigma_daily: float | None = None
+    range_52w_pos: float | None = None
     # Plausibility marks (tui.data.plausibility.Mark values): jump, negative, future.
     marks: tuple[str, ...] = ()
 
@@ -126,6 +140,7 @@ class MarketSnapshot:
     headlines: tuple[Headline, ...] = ()
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
+    origin: SnapshotOrigin = SnapshotOrigin.LIVE
     # Seconds the local clock is behind the servers' (tui/data/clock_truth.py); 0 when unknown.
     clock_offset: float = 0.0
 

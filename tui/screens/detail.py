@@ -24,6 +24,7 @@ from textual.widgets import Footer, Label, Static
 from textual_plotext import PlotextPlot
 
 from tui import format as fmt
+from tui.data.sigma import is_rate
 from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
 from tui.messages import SnapshotUpdated
 from tui.screens.lifecycle import RELEASED, release
@@ -43,6 +44,9 @@ STATS: tuple[tuple[str, str], ...] = (
     ("high", "Day high"),
     ("low", "Day low"),
     ("range", "Range position"),
+    ("sigma", "σ-move"),
+    ("vol", "60-day σ"),
+    ("range52", "52-week range"),
     ("asof", "As of"),
     ("currency", "Currency"),
     ("source", "Source"),
@@ -221,6 +225,15 @@ class DetailScreen(Screen[None]):
         pos = quote.range_pos
         self._set_stat(
             "range", f"{pos * 100:.0f}%" if pos is not None and math.isfinite(pos) else "—"
+        )
+        self._set_stat("sigma", fmt.sigma(quote.sigma), direction(quote.sigma))
+        unit = " bp" if is_rate(quote.pane, quote.symbol) else "%"
+        vol = quote.sigma_daily
+        self._set_stat("vol", f"{vol:.2f}{unit} a day" if vol is not None else "—")
+        pos52 = quote.range_52w_pos
+        self._set_stat(
+            "range52",
+            f"{pos52 * 100:.0f}% (0 = low, 100 = high close)" if pos52 is not None else "—",
         )
         age = fmt.age_between(quote.as_of, now)
         as_of = local_clock(quote.as_of, now)

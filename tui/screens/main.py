@@ -130,6 +130,10 @@ class MainScreen(Screen[None]):
         header.clock_warning = clock_warning(snapshot.clock_offset) or ""
         return touched
 
+    def set_notice(self, text: str | None) -> None:
+        """An error that is not a source's (an unwritable alert log) on the status line."""
+        self.query_one(SourceStatusBar).set_notice(text)
+
     def set_paused(self, paused: bool) -> None:
         self.query_one(MarketHeader).paused = paused
         tape = self.query_one(HeadlineTape)
