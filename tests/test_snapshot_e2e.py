@@ -104,6 +104,7 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "stale_reason",
             "sigma",
             "sigma_window",
             "marks",
@@ -125,6 +126,7 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     assert spx["change_pct"] == pytest.approx(0.2507563833)
     assert spx["as_of"] == "2025-03-17T14:04:37Z"
     assert spx["stale"] is True  # a recording from 2025 is not live data
+    assert spx["stale_reason"] in ("market_closed", "old")
 
     xau = quotes["XAU"]
     assert (xau["source"], xau["last"], xau["prev_close"], xau["change_pct"]) == (

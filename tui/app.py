@@ -57,6 +57,8 @@ class MarketmonApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/screens.tcss"]  # noqa: RUF012 (Textual's own type)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Textual 1.0+ binds Ctrl+C to copy; a terminal user expects it to stop the program.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("r", "refresh_now", "Refresh"),
         Binding("p", "toggle_pause", "Pause"),
         Binding("t", "next_theme", "Theme"),
@@ -100,7 +102,11 @@ class MarketmonApp(App[None]):
         self.alert_problem: str | None = None  # the last alert side effect that failed
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
-            now=self.true_now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
+            now=self.true_now,
+            demo=demo,
+            low_bandwidth=low_bandwidth,
+            animate=animate,
+            pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
         )
         self.main_screen.on_ready = self._apply
         # Fewer, larger frames over a slow link.
@@ -214,7 +220,10 @@ class MarketmonApp(App[None]):
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        if self.engine is None or self.paused or not self._changed_since_apply:
+        if self.engine is None or not self._changed_since_apply:
+            return
+        if self.paused:
+            self._apply_paused()
             return
         if not self.main_screen.ready:
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
@@ -230,10 +239,19 @@ class MarketmonApp(App[None]):
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
 
+    def _apply_paused(self) -> None:
+        """Paused: the prices stay frozen, their ages, staleness and the status line do not."""
+        if self.engine is None or self.snapshot is None or not self.main_screen.ready:
+            return
+        from tui.data.paused import paused_view
+
+        # _changed_since_apply stays set: resuming applies the latest live snapshot.
+        view = paused_view(self.snapshot, self.engine.snapshot())
+        self.main_screen.apply(view, flash=False)
+
     def _tick(self) -> None:
-        """Ages and staleness move with the clock even when no source answers."""
-        if not self.paused:
-            self._changed()
+        """Ages and staleness move with the clock even when no source answers (or paused)."""
+        self._changed()
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -263,7 +281,7 @@ class MarketmonApp(App[None]):
         from tui.screens.movers import MoversScreen
 
         if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
-            self.push_screen(MoversScreen(self.snapshot, self.clock.now))
+            self.push_screen(MoversScreen(self.snapshot, self.true_now))
 
     def action_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen
@@ -310,8 +328,8 @@ def key_help() -> list[tuple[str, str]]:
         ("Tab / Shift+Tab", "next / previous pane"),
         ("↑ ↓ / j k", "move within a pane"),
         ("Enter", "open the detail view (chart, stats, related headlines)"),
-        ("Esc", "back / close the filter"),
-        ("s", "cycle the sort: change %, name, region"),
+        ("Esc", "close a view / clear the filter"),
+        ("s", "cycle the sort: change %, name, group (region, type)"),
         ("/", "filter by name or symbol"),
         ("n", "all headlines with their times"),
         ("m", "movers: every instrument ranked by |σ|, the most unusual move first"),
@@ -321,7 +339,8 @@ def key_help() -> list[tuple[str, str]]:
         ("t", "switch theme"),
         ("Ctrl+P", "command palette: instruments and actions"),
         ("?", "this help"),
-        ("q", "quit"),
+        ("q", "close a view; on the main screen, quit"),
+        ("Ctrl+C", "quit"),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and exit (status 0 when at least one quote was obtained, else 1).",
     )
     snap.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    snap.add_argument(
+        "--headlines",
+        action="store_true",
+        help="with --format csv: the headlines (published, source, title, url, related) "
+        "instead of the quotes",
+    )
     _common(snap, suppress=True)
     return parser
 
@@ -128,18 +135,19 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
 
         sys.stdout.write(to_json(snap, [e.record() for e in fired]) + "\n")
     elif args.format == "csv":
-        from tui.data.export import to_csv
+        from tui.data.export import headlines_csv, to_csv
 
-        sys.stdout.write(to_csv(snap))
+        sys.stdout.write(headlines_csv(snap) if args.headlines else to_csv(snap))
     else:
         from rich.console import Console
 
         from tui.render.snapshot_table import print_snapshot
 
-        console = Console()
-        if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
-            console = Console(width=160)
-        print_snapshot(snap, console)
+        console = Console()  # Rich takes the width from COLUMNS when it is set
+        piped = not console.is_terminal
+        if piped and not os.environ.get("COLUMNS", "").isdigit():
+            console = Console(width=160)  # piped: do not squeeze columns into 80 characters
+        print_snapshot(snap, console, all_headlines=piped)
         if fired:
             from rich.text import Text
 

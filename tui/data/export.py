@@ -31,10 +31,12 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "day_low",
     "as_of",
     "stale",
+    "stale_reason",  # market_closed / old / source_failing, empty when fresh
     "sigma",
     "sigma_window",
     "marks",  # plausibility marks: jump, negative, future (tui/data/plausibility.py)
 )
+HEADLINE_FIELDS: tuple[str, ...] = ("published", "source", "title", "url", "related")
 
 
 def iso_utc(when: datetime | None) -> str | None:
@@ -69,6 +71,7 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "stale_reason": quote.stale_reason.value if quote.stale_reason else None,
         "sigma": None if quote.sigma is None else round(quote.sigma, 2),
         "sigma_window": SIGMA_WINDOW,
         "marks": list(quote.marks),
@@ -116,8 +119,28 @@ def to_csv(snap: MarketSnapshot) -> str:
         if quote.has_data:
             row = quote_record(quote)
             row["stale"] = "true" if row["stale"] else "false"
+            row["stale_reason"] = row["stale_reason"] or ""
             row["marks"] = " ".join(row["marks"])
             for key in CSV_TEXT_FIELDS:
                 row[key] = spreadsheet_safe(row[key])
             writer.writerow(row)
+    return buffer.getvalue()
+
+
+def headlines_csv(snap: MarketSnapshot) -> str:
+    """``snapshot --format csv --headlines``: one row per headline, newest first; related
+    symbols separated by spaces."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(HEADLINE_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for h in snap.headlines:
+        writer.writerow(
+            {
+                "published": iso_utc(h.published) or "",
+                "source": spreadsheet_safe(h.source),
+                "title": spreadsheet_safe(h.title),
+                "url": spreadsheet_safe(h.url),
+                "related": " ".join(h.related),
+            }
+        )
     return buffer.getvalue()

@@ -38,6 +38,7 @@ class AlertsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Back"),
         Binding("a", "dismiss", "Back", show=False),
+        Binding("q", "dismiss", "Back", show=False),  # q quits only from the main screen
     ]
 
     def __init__(

@@ -60,6 +60,7 @@ class MoversScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Back"),
         Binding("m", "dismiss", "Back", show=False),
+        Binding("q", "dismiss", "Back", show=False),  # q quits only from the main screen
     ]
 
     def __init__(self, snapshot: MarketSnapshot, now: Callable[[], datetime]) -> None:
