@@ -20,7 +20,7 @@ nulls, nesting) mangle the route's normal answer, in JSON or RSS as the route sp
 
 Routes (the real paths of each provider, all at the root):
 
-    yahoo      /v8/finance/chart/{symbol}
+    yahoo      /v7/finance/spark?symbols=A,B,... (≤ 20, else 400), /v8/finance/chart/{symbol}
     coinbase   /products/{id}/ticker | /stats | /candles
     binance    /api/v3/ticker/24hr (symbols=[...] or symbol=...), /api/v3/klines
     coingecko  /api/v3/coins/markets?ids=...
@@ -65,7 +65,7 @@ UNRESOLVABLE_URL = "http://marketmon-unresolvable.invalid"
 
 # Route prefixes per source, for ``fault_source`` and for counting requests per source.
 ROUTES: dict[str, tuple[str, ...]] = {
-    "yahoo": ("/v8/finance/chart",),
+    "yahoo": ("/v7/finance/spark", "/v8/finance/chart"),
     "coinbase": ("/products",),
     "binance": ("/api/v3/ticker", "/api/v3/klines"),
     "coingecko": ("/api/v3/coins",),
@@ -190,10 +190,13 @@ class FaultServer:
         *,
         max_records: int | None = 100_000,
         rss_items: int = 5,
+        hosts: int = 1,
     ) -> None:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.stamp: Callable[[], float] | None = None
         self.prices: dict[str, float] = dict(DEFAULT_PRICES)
+        self.unknown: set[str] = set()  # symbols Yahoo's spark omits (and its chart 404s)
+        self.spark_limit = SPARK_LIMIT  # more symbols than this in one spark request: 400
         self.rss_items = rss_items
         self.requests: deque[RequestRecord] = deque(maxlen=max_records)
         self.request_count = 0
@@ -203,6 +206,10 @@ class FaultServer:
         self.peak_in_flight = 0  # most requests being answered at once: per-host concurrency
         self.connections = 0  # connections accepted
         self.port = 0
+        # Also listen on 127.0.0.2 ... 127.0.0.<hosts> (same port): distinct hosts for the
+        # request governor, which pauses a whole host after a 429, on one server.
+        self.hosts = hosts
+        self._extra: list[asyncio.Server] = []
         self._faults: dict[str, FaultSpec] = {}
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
@@ -218,6 +225,12 @@ class FaultServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def host_url(self, index: int) -> str:
+        """The server's URL on loopback address ``127.0.0.<index + 1>`` (``index < hosts``)."""
+        if not 0 <= index < self.hosts:
+            raise ValueError(f"host {index} of {self.hosts}")
+        return f"http://127.0.0.{index + 1}:{self.port}"
 
     def __enter__(self) -> FaultServer:
         return self.start()
@@ -239,6 +252,14 @@ class FaultServer:
                     )
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
+                for i in range(2, self.hosts + 1):
+                    self._extra.append(
+                        loop.run_until_complete(
+                            asyncio.start_server(
+                                self._connection, f"127.0.0.{i}", self.port, backlog=512
+                            )
+                        )
+                    )
             except BaseException as exc:  # surface bind errors in the caller's thread
                 failure.append(exc)
                 ready.set()
@@ -271,6 +292,8 @@ class FaultServer:
         self._loop = self._thread = None
 
     async def _shutdown(self) -> None:
+        for extra in self._extra:
+            extra.close()
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -280,6 +303,9 @@ class FaultServer:
         await asyncio.gather(*self._handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        for extra in self._extra:
+            await extra.wait_closed()
+        self._extra.clear()
 
     def refused_url(self) -> str:
         """A URL whose port is bound but not listening: connecting is refused (RST) at once.
@@ -308,6 +334,10 @@ class FaultServer:
             spec = replace(spec, retry_after=30.0)
         with self._lock:
             self._faults = {**self._faults, prefix: spec}
+
+    def fault_host(self, kind: Fault, **options: Any) -> None:
+        """Fault every route of the server: a host-wide 429, as Yahoo does per client IP."""
+        self.fault("/", kind, **options)
 
     def fault_source(self, source: str, kind: Fault, **options: Any) -> None:
         """Fault every route of one provider (``"yahoo"``, ..., ``"headlines"``)."""
@@ -629,8 +659,18 @@ class FaultServer:
 
     def _normal(self, path: str, query: dict[str, list[str]]) -> _Body:
         now = self.now()
+        if path == "/v7/finance/spark":
+            wanted = [s for s in ",".join(query.get("symbols", [])).split(",") if s]
+            if len(wanted) > self.spark_limit:
+                return _Body(400, "application/json", SPARK_TOO_MANY)
+            known = [s for s in wanted if s not in self.unknown]  # unknown ones: omitted
+            return _Body(
+                200, "application/json", yahoo_spark({s: self.price(s) for s in known}, now)
+            )
         if path.startswith("/v8/finance/chart/"):
             symbol = path.removeprefix("/v8/finance/chart/")
+            if symbol in self.unknown:
+                return _Body(404, "application/json", YAHOO_NOT_FOUND)
             return _Body(200, "application/json", yahoo_chart(symbol, self.price(symbol), now))
         if path.startswith("/products/"):
             product, _, what = path.removeprefix("/products/").partition("/")
@@ -730,6 +770,37 @@ def _walk(symbol: str, price: float, n: int) -> list[float]:
     ]
     out[-1] = price
     return [round(p, 6) for p in out]
+
+
+SPARK_LIMIT = 20
+SPARK_TOO_MANY = {
+    "spark": {
+        "result": None,
+        "error": {
+            "code": "Bad Request",
+            "description": "Number of symbols needs to be less than or equal to 20",
+        },
+    }
+}
+YAHOO_NOT_FOUND = {
+    "chart": {
+        "result": None,
+        "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+    }
+}
+
+
+def yahoo_spark(prices: dict[str, float], now: datetime) -> dict[str, Any]:
+    """The v7 spark shape: each symbol's chart result (closes only, no ``previousClose``),
+    in reverse order of the request, as Yahoo does not keep it."""
+    results = []
+    for symbol, price in reversed(prices.items()):
+        result = yahoo_chart(symbol, price, now)["chart"]["result"][0]
+        meta = {k: v for k, v in result["meta"].items() if k != "previousClose"}
+        closes = result["indicators"]["quote"][0]["close"]
+        response = {**result, "meta": meta, "indicators": {"quote": [{"close": closes}]}}
+        results.append({"symbol": symbol, "response": [response]})
+    return {"spark": {"result": results, "error": None}}
 
 
 def yahoo_chart(symbol: str, price: float, now: datetime) -> dict[str, Any]:

@@ -181,7 +181,7 @@ def test_scalar_columns_follow_quote_field_order() -> None:
 
     names = tuple(f.name for f in fields(Quote))
     assert names[: len(SCALARS)] == SCALARS
-    assert names[len(SCALARS) :] == ("series", "series_time", *SIGMA_COLUMNS, "marks")
+    assert names[len(SCALARS) :] == ("series", "series_time", *SIGMA_COLUMNS, "problem", "marks")
 
 
 def test_series_are_read_lazily_and_thinned_for_sparklines() -> None:

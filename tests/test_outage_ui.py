@@ -191,7 +191,8 @@ async def test_offline_start_says_so_retries_and_fills_in() -> None:
         assert header.offline
         assert "OFFLINE" in header.build_line(120).plain
         assert {s.name: s.health for s in app.snapshot.sources}["yahoo"] is SourceHealth.OFFLINE
-        assert all(t == "—" for t in shown(app).values())  # the UI is up, with no data yet
+        # The UI is up, with no data yet, and every row says why.
+        assert set(shown(app).values()) == {"offline"}
 
         attempts = []
         for _ in range(5):  # it keeps retrying, further apart each time

@@ -272,7 +272,7 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
-                first_in_group, self._flashing.get(q.symbol), age, q.marks)  # fmt: skip
+                first_in_group, self._flashing.get(q.symbol), age, q.problem, q.marks)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -354,10 +354,13 @@ class QuoteTable(LiveTable):
     def _age_cell(self, q: Quote, styles: CellStyles) -> Text:
         now = self.now
         if q.as_of is None or now is None:
+            if q.problem is not None:  # no price at all: say why
+                return Text(q.problem, style=styles.error, justify="right")
             return Text("—", style=styles.muted, justify="right")
         age = fmt.age_between(q.as_of, now)
         if q.stale_reason is StaleReason.FAILING:
-            return Text(f"!{age}", style=styles.error, justify="right")
+            # The last good value; "!" marks the source failing, then why (or how old).
+            return Text(f"!{q.problem or age}", style=styles.error, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             return Text("closed", style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.OLD:

@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import SourceHealth, SourceStatus
-from tui.format import age, age_between
+from tui.format import age_between
 
 TICK_SECONDS = 15.0  # ages to the nearest 15 s are enough, and cost a line each
 SEPARATOR = " │ "
@@ -38,8 +38,21 @@ def source_parts(status: SourceStatus, now: datetime) -> tuple[str, str | None, 
     retry: str | None = None
     if status.health in FAILING and status.next_retry is not None:
         wait = (status.next_retry - now).total_seconds()
-        retry = f"retry {age(wait)}" if wait >= 1 else "retrying"
+        retry = f"retry {countdown(wait)}" if wait >= 1 else "retrying"
     return word, data_age, retry
+
+
+def countdown(seconds: float) -> str:
+    """``1:55``, ``12:00``, ``1:02:03``: a wait to the second, as a clock counts down."""
+    total = max(0, int(seconds + 0.5))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def by_importance(statuses: Sequence[SourceStatus]) -> list[SourceStatus]:
+    """Sources feeding most rows first (then by name), so a cut line never hides the main one."""
+    return sorted(statuses, key=lambda s: (-s.rows, s.name))
 
 
 class SourceStatusBar(Widget):
@@ -143,7 +156,7 @@ class SourceStatusBar(Widget):
         style = self.get_component_rich_style
         detail = style("source-status--detail")
         text = Text(no_wrap=True, end="")
-        for i, status in enumerate(self._statuses):
+        for i, status in enumerate(by_importance(self._statuses)):
             if i:
                 text.append(SEPARATOR, detail)
             word, data_age, retry = source_parts(status, now)
@@ -154,5 +167,7 @@ class SourceStatusBar(Widget):
             if data_age is not None and (ages == "all" or (ages == "failing" and failing)):
                 text.append(f" {data_age}", detail)
             if retry is not None:
-                text.append(f" {retry}", detail)
+                text.append(f" · {retry}", detail)
+            if status.note:
+                text.append(f" · {sanitize_text(status.note, 80)}", detail)
         return text

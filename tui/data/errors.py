@@ -31,6 +31,24 @@ class ErrorKind(StrEnum):
     def is_offline(self) -> bool:
         return self in (ErrorKind.NETWORK, ErrorKind.TIMEOUT)
 
+    @property
+    def row_reason(self) -> str:
+        """The word a quote row shows in place of its time (at most 9 cells)."""
+        return ROW_REASONS[self]
+
+
+ROW_REASONS: dict[ErrorKind, str] = {
+    ErrorKind.RATE_LIMITED: "rate-ltd",
+    ErrorKind.BLOCKED: "offline",  # not served to this location: unreachable, in effect
+    ErrorKind.HTTP: "offline",  # 5xx: the source is down
+    ErrorKind.NETWORK: "offline",
+    ErrorKind.TIMEOUT: "timeout",
+    ErrorKind.TOO_LARGE: "bad data",
+    ErrorKind.PARSE: "bad data",
+    ErrorKind.NO_DATA: "not found",
+    ErrorKind.UNSUPPORTED: "not found",
+}
+
 
 class FetchError(Exception):
     """A failed fetch, for one symbol or for a whole source (``symbol`` is ``None``)."""

@@ -181,7 +181,7 @@ def pane_snapshots(
          as_of, reason, sigma, sigma_daily, pos_52w) = row  # fmt: skip
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
-                      series_time[i], sigma, sigma_daily, pos_52w, marks[i])  # fmt: skip
+                      series_time[i], sigma, sigma_daily, pos_52w, marks=marks[i])  # fmt: skip
         if pane not in by_pane:
             by_pane[pane] = []
         by_pane[pane].append(quote)

@@ -88,6 +88,9 @@ class Quote:
     sigma: float | None = None
     sigma_daily: float | None = None
     range_52w_pos: float | None = None
+    # Why the row has no price or only an old one ("rate-ltd", "not found", "timeout",
+    # "bad data", "offline"; see ErrorKind.row_reason), None when nothing is wrong.
+    problem: str | None = None
     # Plausibility marks (tui.data.plausibility.Mark values): jump, negative, future.
     marks: tuple[str, ...] = ()
 
@@ -130,6 +133,8 @@ class SourceStatus:
     next_retry: datetime | None = None
     failures: int = 0
     last_error: SourceError | None = None
+    rows: int = 0  # quote rows this source feeds: the status line shows the biggest first
+    note: str | None = None  # e.g. Yahoo's "spark unusable; per-symbol charts"
 
 
 @dataclass(frozen=True, slots=True)

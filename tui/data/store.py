@@ -7,6 +7,7 @@ Values are never blanked: a failure only flags the pair, so the last good price 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import polars as pl
@@ -71,9 +72,15 @@ class QuoteStore:
         self._source_errors.pop(source, None)
 
     def fail_all(self, source: str, requested: Iterable[str], error: SourceError) -> None:
+        # Each symbol keeps the error under its own name: with per-unit polling, another unit's
+        # answer clears the source-wide entry, and the row must still say why it has no price.
         for symbol in requested:
-            self._failing[(source, symbol)] = error
+            self._failing[(source, symbol)] = replace(error, symbol=symbol)
         self._source_errors[source] = error
+
+    def failure(self, source: str, symbol: str) -> SourceError | None:
+        """Why ``source`` currently fails for ``symbol`` (None when it does not)."""
+        return self._failing.get((source, symbol))
 
     def candidates(self) -> pl.DataFrame:
         """Every last good row, with ``failing`` set where its source is failing for it."""
