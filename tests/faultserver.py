@@ -154,6 +154,7 @@ class FaultSpec:
     other: str = "^DJI"  # OTHER_SYMBOL: the symbol the answer names
     price: float = -37.63  # NEGATIVE_PRICE: the price sent
     ahead: float = 365 * 86400.0  # FUTURE_TIME, DATE_LIAR: seconds ahead; 0 means year 9999
+    symbol: str | None = None  # content faults in a spark batch: only this symbol's entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -736,10 +737,22 @@ def _mangle(body: _Body, spec: FaultSpec, now: datetime) -> _Body:
             body.text,
         )
         return _Body(body.status, body.content_type, text=text)
-    chart = body.payload.get("chart") if isinstance(body.payload, dict) else None
+    payload = body.payload if isinstance(body.payload, dict) else {}
+    spark = payload.get("spark")
+    if isinstance(spark, dict):  # a v7 spark batch: each entry holds one chart result
+        for entry in spark.get("result") or []:
+            if spec.symbol in (None, entry.get("symbol")) and entry.get("response"):
+                _mangle_meta(entry["response"][0]["meta"], spec)
+        return body
+    chart = payload.get("chart")
     if not isinstance(chart, dict) or not chart.get("result"):
         return body
-    meta = chart["result"][0]["meta"]
+    _mangle_meta(chart["result"][0]["meta"], spec)
+    return body
+
+
+def _mangle_meta(meta: dict[str, Any], spec: FaultSpec) -> None:
+    """One chart result's ``meta`` with the impossible value of ``spec``."""
     if spec.kind is Fault.OTHER_SYMBOL:
         meta["symbol"] = spec.other
     elif spec.kind is Fault.ZERO_PRICE:
@@ -752,7 +765,6 @@ def _mangle(body: _Body, spec: FaultSpec, now: datetime) -> _Body:
     elif spec.kind is Fault.FUTURE_TIME:
         when = datetime.fromtimestamp(meta["regularMarketTime"], UTC)
         meta["regularMarketTime"] = int(_ahead(when, spec.ahead).timestamp())
-    return body
 
 
 # --- bodies in each provider's format ---------------------------------------------------------

@@ -28,8 +28,7 @@ from tui.data.snapshot import MarketSnapshot, Quote, StaleReason
 from tui.format import AHEAD, age_between
 
 START = datetime(2026, 2, 3, 15, 0, tzinfo=UTC)  # a Tuesday: New York is open
-GSPC = "/v8/finance/chart/^GSPC"
-GOLD = "/v8/finance/chart/GC=F"
+SPARK = "/v7/finance/spark"  # Yahoo quotes arrive in spark batches (issue 9)
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +106,7 @@ async def test_an_answer_for_another_symbol_is_a_typed_error_never_fresh(
 ) -> None:
     engine, client = await first_refresh(server, clock)
     good = quote(engine.snapshot(), "^GSPC").last
-    server.fault(GSPC, Fault.OTHER_SYMBOL, other="^DJI")
+    server.fault(SPARK, Fault.OTHER_SYMBOL, other="^DJI", symbol="^GSPC")
     server.set_price("^GSPC", 39_000.0)  # what ^DJI would cost: must never show as ^GSPC
     clock.advance(60)
     snap = await engine.refresh_once()
@@ -126,7 +125,7 @@ async def test_a_zero_price_is_bad_data_and_the_last_good_value_stays(
 ) -> None:
     engine, client = await first_refresh(server, clock)
     good = quote(engine.snapshot(), "^GSPC").last
-    server.fault(GSPC, Fault.ZERO_PRICE)
+    server.fault(SPARK, Fault.ZERO_PRICE, symbol="^GSPC")
     clock.advance(60)
     snap = await engine.refresh_once()
     spx = quote(snap, "^GSPC")
@@ -143,7 +142,7 @@ async def test_a_zero_price_is_bad_data_and_the_last_good_value_stays(
 async def test_a_zero_previous_close_makes_change_and_change_pct_unknown(
     server: FaultServer, clock: VirtualClock
 ) -> None:
-    server.fault(GSPC, Fault.ZERO_PREV_CLOSE)
+    server.fault(SPARK, Fault.ZERO_PREV_CLOSE, symbol="^GSPC")
     engine, client = await first_refresh(server, clock)
     spx = quote(engine.snapshot(), "^GSPC")
     assert spx.last == server.price("^GSPC")
@@ -155,7 +154,7 @@ async def test_a_negative_future_price_is_kept_marked_with_a_meaningful_move(
     server: FaultServer, clock: VirtualClock
 ) -> None:
     engine, client = await first_refresh(server, clock)
-    server.fault(GOLD, Fault.NEGATIVE_PRICE, price=-37.63)
+    server.fault(SPARK, Fault.NEGATIVE_PRICE, price=-37.63, symbol="GC=F")
     clock.advance(60)
     snap = await engine.refresh_once()
     gold = quote(snap, "GC=F")
@@ -192,7 +191,7 @@ async def test_a_quote_from_the_future_is_marked_stale_and_never_shown_as_0s(
     server: FaultServer, clock: VirtualClock
 ) -> None:
     engine, client = await first_refresh(server, clock)
-    server.fault(GSPC, Fault.FUTURE_TIME)  # a year ahead
+    server.fault(SPARK, Fault.FUTURE_TIME, symbol="^GSPC")  # a year ahead
     clock.advance(60)
     snap = await engine.refresh_once()
     spx = quote(snap, "^GSPC")
@@ -251,7 +250,7 @@ async def test_a_local_clock_an_hour_behind_is_corrected_and_warned_about(
 
     # One liar of each kind: the offset does not move.
     for fault in (Fault.DATE_MISSING, Fault.DATE_GARBAGE, Fault.DATE_LIAR):
-        server.fault(GSPC, fault, times=1)
+        server.fault(SPARK, fault, times=1)
         clock.advance(60)
         await engine.refresh_once()
         assert engine.truth.offset == 3600, fault

@@ -47,6 +47,9 @@ ROW_REASONS: dict[ErrorKind, str] = {
     ErrorKind.PARSE: "bad data",
     ErrorKind.NO_DATA: "not found",
     ErrorKind.UNSUPPORTED: "not found",
+    ErrorKind.WRONG_SYMBOL: "wrong sym",  # the answer was for another instrument
+    ErrorKind.BAD_DATA: "bad data",  # an impossible value (tui/data/plausibility.py)
+    ErrorKind.REQUEST: "bad data",  # the request could not be built (URL too long)
 }
 
 
