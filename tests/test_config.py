@@ -251,3 +251,35 @@ def test_dangling_symlink_is_a_clear_error(tmp_path: Path) -> None:
     link.symlink_to(tmp_path / "gone.toml")
     with pytest.raises(ConfigError, match="file not found"):
         load_config(link)
+
+
+def test_symbols_are_stripped_before_the_duplicate_check(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[panes.indices]\nsymbols = ["^GSPC", " ^GSPC"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: panes.indices.symbols: lists '^GSPC' twice"
+
+
+def test_a_symbol_in_two_groups_is_a_config_error_naming_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[panes.indices.groups]\n"Americas" = ["^GSPC", "^IXIC"]\n"Europe" = ["^FTSE", " ^GSPC"]\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f"{path}: panes.indices.groups.Europe: '^GSPC' is already in group 'Americas'"
+    )
+
+
+def test_a_symbol_in_two_groups_exits_2_from_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[panes.metals.groups]\n"Futures" = ["GC=F"]\n"Spot" = ["GC=F", "XAU"]\n')
+    assert main(["--config", str(path), "snapshot", "--demo"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"marketmon: bad config: {path}: panes.metals.groups.Spot: "
+        "'GC=F' is already in group 'Futures'"
+    ]

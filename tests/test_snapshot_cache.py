@@ -217,8 +217,11 @@ async def test_cached_prices_show_at_once_marked_then_live_ones_replace_them(
 
             await clock.run_for(1, parked=LOOPS)  # the source fails: cached values stay
             await settle(app, pilot)
-            # The new row says why it has no price; the cached ones keep theirs, marked.
-            assert shown(app) == {"^GSPC": "c 3h", "GC=F": "c 3h", "BTC-USD": "offline"}
+            # The new row says why it has no price; the cached ones keep theirs, marked (their age
+            # is against the server-corrected clock now: this server's Date is the real time).
+            cells = shown(app)
+            assert cells.pop("BTC-USD") == "offline"
+            assert all(t.startswith("c ") for t in cells.values()) and len(cells) == 2, cells
             assert {x.symbol: x.last for x in app.snapshot.quotes if x.has_data} == {
                 "^GSPC": 6700.0,
                 "GC=F": 3900.0,
@@ -228,9 +231,10 @@ async def test_cached_prices_show_at_once_marked_then_live_ones_replace_them(
             await clock.run_for(130, parked=LOOPS)
             await settle(app, pilot)
             cells = shown(app)
-            assert all(HH_MM.match(t) for t in cells.values()), cells
+            # Live now: no cached mark (fresh, or closed by the server-corrected clock).
+            assert not any(t.startswith("c ") for t in cells.values()), cells
             assert [x.last for x in app.snapshot.quotes] == [6800.0, 4100.0, 66000.0]
-            assert all(x.stale_reason is None for x in app.snapshot.quotes)
+            assert all(x.stale_reason is not StaleReason.CACHED for x in app.snapshot.quotes)
             assert "CACHED" not in header.build_line(120).plain
             assert app.main_screen.query_one(SourceStatusBar).note is None
             assert app.cached is None

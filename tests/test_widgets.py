@@ -192,7 +192,9 @@ async def test_tape_step_mode_shows_one_headline_at_a_time(
         assert "◆" not in first
         tape.resume()
         await pilot.pause(0.3)
-        assert line(tape).rstrip() == "CNBC · 2h · Tokyo stocks slip"
+        # One whole headline, the next one (or the one after, on a loaded machine whose pause
+        # outlasted a second step), never two run together.
+        assert line(tape).rstrip() in {"CNBC · 2h · Tokyo stocks slip", "CoinDesk · Bitcoin steady"}
 
 
 async def test_tape_step_mode_crops_long_headline_with_ellipsis() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import importlib
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -136,7 +137,7 @@ class MarketmonApp(BoardMemory):
         self.alert_problem: str | None = None  # the last alert side effect that failed
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
-            now=self.clock.now,
+            now=self.true_now,
             demo=demo,
             low_bandwidth=low_bandwidth,
             animate=animate,
@@ -151,6 +152,12 @@ class MarketmonApp(BoardMemory):
         # Fewer, larger frames over a slow link.
         self.coalesce_seconds = 2.0 if low_bandwidth else 0.25
         self.theme = THEMES[0]
+
+    def true_now(self) -> datetime:
+        """The servers' time: the local clock corrected by the offset their Date headers show."""
+        truth = self.engine.truth if self.engine is not None else None
+        now = self.clock.now()
+        return now + timedelta(seconds=truth.offset) if truth is not None else now
 
     def get_default_screen(self) -> Screen[None]:
         return self.main_screen
@@ -390,7 +397,7 @@ class MarketmonApp(BoardMemory):
         from tui.screens.movers import MoversScreen
 
         if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
-            self.push_screen(MoversScreen(self.snapshot, self.clock.now))
+            self.push_screen(MoversScreen(self.snapshot, self.true_now))
 
     def action_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen
@@ -411,7 +418,7 @@ class MarketmonApp(BoardMemory):
 
         if self.snapshot is not None:
             self.push_screen(
-                DetailScreen(self.snapshot, message.pane, message.symbol, self.clock.now)
+                DetailScreen(self.snapshot, message.pane, message.symbol, self.true_now)
             )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

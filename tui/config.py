@@ -252,10 +252,12 @@ class _Checker:
                 raise self.fail(f"{key}[{i}]", f"must be a non-empty string, not {_kind(item)}")
         if not value and not allow_empty:
             raise self.fail(key, "must not be empty")
-        if len(set(value)) != len(value):
-            dup = next(v for v in value if value.count(v) > 1)
+        # Stripped first: " ^GSPC" and "^GSPC" are one symbol, listed twice.
+        items = [s.strip() for s in value]
+        if len(set(items)) != len(items):
+            dup = next(v for v in items if items.count(v) > 1)
             raise self.fail(key, f"lists {dup!r} twice")
-        return tuple(s.strip() for s in value)
+        return tuple(items)
 
     def header_text(self, data: Mapping[str, Any], key: str) -> str | None:
         """A header value: printable ASCII only, so it cannot split or forge other headers."""
@@ -382,6 +384,15 @@ def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfi
             (group, check.strings(members, f"{key}.groups.{group}"))
             for group, members in table.items()
         )
+        # A row has one group (its region): a symbol in two would silently show in the first.
+        first: dict[str, str] = {}
+        for group, members in groups:
+            for sym in members:
+                if sym in first:
+                    raise check.fail(
+                        f"{key}.groups.{group}", f"{sym!r} is already in group {first[sym]!r}"
+                    )
+                first[sym] = group
     else:
         groups = tuple(DEFAULT_GROUPS[name].items())
 

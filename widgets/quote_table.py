@@ -277,7 +277,7 @@ class QuoteTable(LiveTable):
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
-                first_in_group, self._flashing.get(q.symbol), age, q.problem)  # fmt: skip
+                first_in_group, self._flashing.get(q.symbol), age, q.problem, q.marks)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -345,7 +345,9 @@ class QuoteTable(LiveTable):
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last, places), style=last_style, justify="right"),
+            "last": Text(
+                fmt.marked(fmt.price(q.last, places), q.marks), style=last_style, justify="right"
+            ),
             "chg": Text(fmt.change(q.change, places), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
             "sigma": Text(fmt.sigma(q.sigma), style=direction, justify="right"),

@@ -29,6 +29,7 @@ SUITES: dict[str, str] = {
     "ui": "tests.bench.ui_update",
     "startup": "tests.bench.startup",
     "etiquette": "tests.bench.etiquette",
+    "screens": "tests.bench.screens",
 }
 
 

@@ -20,11 +20,13 @@ import polars as pl
 
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth, CorrectedClock
 from tui.data.errors import ErrorKind, FetchError, SourceError
 from tui.data.headlines import merge_headlines, relate_headlines
 from tui.data.history import HistorySource
 from tui.data.instruments import Instrument
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
+from tui.data.plausibility import is_future
 from tui.data.providers.base import QuoteProvider
 from tui.data.reasons import rows_per_source, with_problems
 from tui.data.schedule import units
@@ -62,11 +64,14 @@ class Engine:
         headlines: HeadlineFeed | None = None,
         backoff: Backoff | None = None,
         history: HistorySource | None = None,
+        truth: ClockTruth | None = None,
     ) -> None:
         self.instruments = tuple(instruments)
         self.providers = dict(providers)
         self.settings = settings
-        self.clock = clock
+        # With ``truth`` every time (ages, staleness, sessions) is the servers' time.
+        self.truth = truth
+        self.clock: Clock = CorrectedClock(clock, truth) if truth is not None else clock
         self.headline_feed = headlines
         self.backoff = backoff or Backoff()
         self.history = history
@@ -160,7 +165,7 @@ class Engine:
         except Exception as exc:  # a parser bug must not take the engine down
             error = SourceError(source, None, ErrorKind.PARSE, f"{type(exc).__name__}: {exc}")
         else:
-            self.store.record(source, symbols, result)
+            self.store.record(source, symbols, result, self.clock.now())
             if result.frame.height or not symbols:
                 state.succeeded(self.clock.now(), self.clock.monotonic())
             else:
@@ -192,7 +197,11 @@ class Engine:
             self._headline_errors = (error,)
             state.failed(error, self.clock.now(), self.clock.monotonic(), self.backoff)
             return
-        merged = merge_headlines([result.headlines, self.headlines], self.settings.max_headlines)
+        now = self.clock.now()
+        arrived = [
+            replace(h, received=now) if is_future(h.published, now) else h for h in result.headlines
+        ]
+        merged = merge_headlines([arrived, self.headlines], self.settings.max_headlines)
         self.headlines = relate_headlines(merged, self._keywords)
         self._headline_errors = result.errors
         if not result.headlines and result.errors:  # every feed failed
@@ -361,7 +370,7 @@ class Engine:
 
     def snapshot(self) -> MarketSnapshot:
         now = self.clock.now()
-        selected = select_quotes(self.store.candidates(), self._chain_frame)
+        selected = select_quotes(self.store.candidates(), self._chain_frame, now)
         moves = compute_moves(selected, self._instruments_frame, now, self.settings.max_age)
         if self.history is not None:
             moves = self._sigma(moves, self.history.frame())
@@ -382,6 +391,7 @@ class Engine:
                 )
                 for name, state in self.states.items()
             ),
+            clock_offset=self.truth.offset if self.truth is not None else 0.0,
         )
 
     def no_source_errors(self) -> tuple[SourceError, ...]:

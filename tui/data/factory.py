@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
 from tui.data.history import HistorySource
 from tui.data.instruments import PANES
@@ -38,6 +39,7 @@ def build_engine(
     ``history_cache`` (None: in memory only). The demo always has its simulated history.
     """
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
+    truth: ClockTruth | None = None
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
@@ -76,6 +78,8 @@ def build_engine(
             ),
             user_agent=config.general.user_agent,
         )
+        truth = ClockTruth(clock.now)
+        fetcher.on_response = truth.observe
         providers = {
             name: PROVIDERS[name](fetcher, config.providers[name].base_url) for name in sorted(used)
         }
@@ -104,7 +108,9 @@ def build_engine(
         max_headlines=config.headlines.max_items,
         demo=demo,
     )
-    return Engine(config.instruments(), providers, settings, clock, headlines, backoff, daily)
+    return Engine(
+        config.instruments(), providers, settings, clock, headlines, backoff, daily, truth=truth
+    )
 
 
 def host_budgets(config: Config, used: set[str]) -> dict[str, float]:

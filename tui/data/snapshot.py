@@ -46,6 +46,13 @@ class Headline:
     published: datetime | None
     url: str
     related: tuple[str, ...] = ()  # symbols on screen that the headline names
+    # When it first arrived, if its own time was ahead of the clock: it sorts by this instead,
+    # so a headline dated next year does not stay pinned at the top.
+    received: datetime | None = None
+
+    @property
+    def sort_time(self) -> datetime | None:
+        return self.received or self.published
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,8 @@ class Quote:
     # Why the row has no price or only an old one ("rate-ltd", "not found", "timeout",
     # "bad data", "offline"; see ErrorKind.row_reason), None when nothing is wrong.
     problem: str | None = None
+    # Plausibility marks (tui.data.plausibility.Mark values): jump, negative, future.
+    marks: tuple[str, ...] = ()
 
     @property
     def spark(self) -> tuple[float, ...]:
@@ -138,6 +147,8 @@ class MarketSnapshot:
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
     origin: SnapshotOrigin = SnapshotOrigin.LIVE
+    # Seconds the local clock is behind the servers' (tui/data/clock_truth.py); 0 when unknown.
+    clock_offset: float = 0.0
 
     def pane(self, name: str) -> PaneSnapshot | None:
         return next((p for p in self.panes if p.name == name), None)

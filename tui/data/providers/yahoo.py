@@ -192,6 +192,7 @@ def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
         session_end=end,
         series_time=[t for t, _ in day],
         series=[p for _, p in day],
+        response_symbol=sanitize_optional(meta.get("symbol"), 40),
     )
 
 
