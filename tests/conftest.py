@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from pathlib import Path
+
+import pytest
 
 # Tests never depend on the user's terminal colour settings.
 os.environ.pop("NO_COLOR", None)
@@ -23,8 +26,6 @@ time.tzset()
 # frozen clocks), so screens show verified sessions deterministically and the user's cache is
 # never touched. Computing it here imports pandas into the test process only.
 if "MARKETMON_TEST_CACHE" not in os.environ:
-    import tempfile
-
     _cache_home = tempfile.mkdtemp(prefix="marketmon-test-cache-")
     os.environ["MARKETMON_TEST_CACHE"] = _cache_home
     os.environ["XDG_CACHE_HOME"] = _cache_home
@@ -39,3 +40,16 @@ if "MARKETMON_TEST_CACHE" not in os.environ:
             write_atomically(default_cache_dir() / "sessions-2026.json", compute_year(2026))
     except ImportError:  # exchange_calendars missing: screens show unverified regular hours
         pass
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test (and every app it launches) starts without last-known prices: the app saves
+    them in the platform cache folder, and one test's saved board must not open the next."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    # The exchange calendars computed once per run (above) stay: only the saved board is new.
+    calendars = Path(os.environ["MARKETMON_TEST_CACHE"]) / "marketmon" / "calendars"
+    if calendars.is_dir():
+        (home / "marketmon").mkdir()
+        (home / "marketmon" / "calendars").symlink_to(calendars, target_is_directory=True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))

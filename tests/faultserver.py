@@ -42,6 +42,7 @@ import heapq
 import itertools
 import json
 import math
+import re
 import socket
 import struct
 import threading
@@ -122,6 +123,16 @@ class Fault(StrEnum):
     LENGTH_TOO_LONG = "Content-Length longer than the body"
     LENGTH_TOO_SHORT = "Content-Length shorter than the body"
     UNKNOWN_ENCODING = "Content-Encoding: br (never asked for)"
+    # Well-formed answers with impossible content (Yahoo chart routes; FUTURE_TIME also RSS).
+    OTHER_SYMBOL = "an answer for another symbol"
+    ZERO_PRICE = "price 0"
+    ZERO_PREV_CLOSE = "previous close 0"
+    NEGATIVE_PRICE = "negative price"
+    FUTURE_TIME = "times in the future"
+    # The Date header (marketmon estimates its clock's error from it).
+    DATE_MISSING = "no Date header"
+    DATE_GARBAGE = "unparseable Date header"
+    DATE_LIAR = "Date header far off"
 
 
 # Faults that need real time (the client's deadline ends them).
@@ -141,6 +152,10 @@ class FaultSpec:
     nesting: int = 200_000  # DEEP_NESTING: depth
     declare_length: bool = False  # HUGE_BODY / GZIP_BOMB: send Content-Length, not chunked
     times: int | None = None  # fault only this many requests, then answer normally
+    other: str = "^DJI"  # OTHER_SYMBOL: the symbol the answer names
+    price: float = -37.63  # NEGATIVE_PRICE: the price sent
+    ahead: float = 365 * 86400.0  # FUTURE_TIME, DATE_LIAR: seconds ahead; 0 means year 9999
+    symbol: str | None = None  # content faults in a spark batch: only this symbol's entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,6 +519,14 @@ class FaultServer:
             extra = [("Content-Encoding", "br")]
             await self._send(writer, 200, body.content_type, b"\x1b\x03\x00\xf8" * 8, extra=extra)
             return True
+        if kind in CONTENT_FAULTS:
+            await self._send(
+                writer, 200, body.content_type, _mangle(body, spec, self.now()).encode()
+            )
+            return True
+        if kind in DATE_FAULTS:
+            await self._send(writer, 200, body.content_type, body.encode(), date=self._date(spec))
+            return True
         if kind is Fault.LENGTH_TOO_LONG:
             raw = body.encode()
             await self._send(writer, 200, body.content_type, raw, length=len(raw) + 1000)
@@ -516,17 +539,28 @@ class FaultServer:
 
     # --- writing ------------------------------------------------------------------------
 
+    def _date(self, spec: FaultSpec) -> str | None:
+        """The Date header a date fault sends (``None``: none at all)."""
+        if spec.kind is Fault.DATE_MISSING:
+            return None
+        if spec.kind is Fault.DATE_GARBAGE:
+            return "Yesterday, around lunch"
+        return format_datetime(_ahead(self.now(), spec.ahead).replace(microsecond=0), usegmt=True)
+
     def _head(
         self,
         status: int,
         content_type: str,
         length: int | None,
         extra: list[tuple[str, str]] | None = None,
+        date: str | None = "",
     ) -> bytes:
         now = self.now()
+        if date == "":
+            date = format_datetime(now.replace(microsecond=0), usegmt=True)
         lines = [
             f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}",
-            f"Date: {format_datetime(now.replace(microsecond=0), usegmt=True)}",
+            *([f"Date: {date}"] if date is not None else []),
             "Server: marketmon-faultserver",
             f"Content-Type: {content_type}",
         ]
@@ -546,9 +580,10 @@ class FaultServer:
         *,
         length: int | None = None,
         extra: list[tuple[str, str]] | None = None,
+        date: str | None = "",
     ) -> None:
         declared = len(body) if length is None else length
-        writer.write(self._head(status, content_type, declared, extra) + body)
+        writer.write(self._head(status, content_type, declared, extra, date) + body)
         await writer.drain()
 
     async def _stream(
@@ -679,6 +714,61 @@ class FaultServer:
 
     def _binance_entry(self, market: str, now: datetime) -> dict[str, Any]:
         return binance_ticker(market, self.price(_canonical(market)), now)
+
+
+CONTENT_FAULTS = frozenset(
+    {Fault.OTHER_SYMBOL, Fault.ZERO_PRICE, Fault.ZERO_PREV_CLOSE, Fault.NEGATIVE_PRICE}
+    | {Fault.FUTURE_TIME}
+)
+DATE_FAULTS = frozenset({Fault.DATE_MISSING, Fault.DATE_GARBAGE, Fault.DATE_LIAR})
+# Faults in what an answer says, not in how it arrives (tests/test_plausibility.py covers them).
+DATA_FAULTS = CONTENT_FAULTS | DATE_FAULTS
+YEAR_9999 = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+
+
+def _ahead(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds) if seconds else YEAR_9999
+
+
+def _mangle(body: _Body, spec: FaultSpec, now: datetime) -> _Body:
+    """A normal answer with one impossible value (Yahoo chart JSON, or RSS for future times)."""
+    if body.text is not None:  # RSS: every item dated ahead
+        if spec.kind is not Fault.FUTURE_TIME:
+            return body
+        text = re.sub(
+            r"<pubDate>[^<]*</pubDate>",
+            lambda _: f"<pubDate>{format_datetime(_ahead(now, spec.ahead))}</pubDate>",
+            body.text,
+        )
+        return _Body(body.status, body.content_type, text=text)
+    payload = body.payload if isinstance(body.payload, dict) else {}
+    spark = payload.get("spark")
+    if isinstance(spark, dict):  # a v7 spark batch: each entry holds one chart result
+        for entry in spark.get("result") or []:
+            if spec.symbol in (None, entry.get("symbol")) and entry.get("response"):
+                _mangle_meta(entry["response"][0]["meta"], spec)
+        return body
+    chart = payload.get("chart")
+    if not isinstance(chart, dict) or not chart.get("result"):
+        return body
+    _mangle_meta(chart["result"][0]["meta"], spec)
+    return body
+
+
+def _mangle_meta(meta: dict[str, Any], spec: FaultSpec) -> None:
+    """One chart result's ``meta`` with the impossible value of ``spec``."""
+    if spec.kind is Fault.OTHER_SYMBOL:
+        meta["symbol"] = spec.other
+    elif spec.kind is Fault.ZERO_PRICE:
+        meta["regularMarketPrice"] = 0.0
+    elif spec.kind is Fault.ZERO_PREV_CLOSE:
+        meta["previousClose"] = meta["chartPreviousClose"] = 0.0
+    elif spec.kind is Fault.NEGATIVE_PRICE:
+        meta["regularMarketPrice"] = spec.price
+        meta["regularMarketDayLow"] = spec.price
+    elif spec.kind is Fault.FUTURE_TIME:
+        when = datetime.fromtimestamp(meta["regularMarketTime"], UTC)
+        meta["regularMarketTime"] = int(_ahead(when, spec.ahead).timestamp())
 
 
 # --- bodies in each provider's format ---------------------------------------------------------

@@ -261,3 +261,35 @@ def test_an_empty_symbol_list_turns_a_pane_off(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[panes.fx]\nsymbols = []\n"))
     assert config.panes["fx"].symbols == ()
     assert not [i for i in config.instruments() if i.pane == "fx"]
+
+
+def test_symbols_are_stripped_before_the_duplicate_check(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[panes.indices]\nsymbols = ["^GSPC", " ^GSPC"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: panes.indices.symbols: lists '^GSPC' twice"
+
+
+def test_a_symbol_in_two_groups_is_a_config_error_naming_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[panes.indices.groups]\n"Americas" = ["^GSPC", "^IXIC"]\n"Europe" = ["^FTSE", " ^GSPC"]\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f"{path}: panes.indices.groups.Europe: '^GSPC' is already in group 'Americas'"
+    )
+
+
+def test_a_symbol_in_two_groups_exits_2_from_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[panes.metals.groups]\n"Futures" = ["GC=F"]\n"Spot" = ["GC=F", "XAU"]\n')
+    assert main(["--config", str(path), "snapshot", "--demo"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"marketmon: bad config: {path}: panes.metals.groups.Spot: "
+        "'GC=F' is already in group 'Futures'"
+    ]

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from tests.faultserver import (
+    DATA_FAULTS,
     MB,
     SLOW_FAULTS,
     UNRESOLVABLE_URL,
@@ -81,7 +82,7 @@ BODY_FAULTS = {f for f, e in EXPECTED.items() if e is UNUSABLE}
 FAST_FAULTS: list[tuple[Fault, dict[str, Any]]] = [
     (f, {"drift": d}) if f is Fault.SCHEMA_DRIFT else (f, {})
     for f in Fault
-    if f not in SLOW_FAULTS
+    if f not in SLOW_FAULTS and f not in DATA_FAULTS
     for d in (("missing", "renamed", "wrong_type") if f is Fault.SCHEMA_DRIFT else ("",))
 ]
 

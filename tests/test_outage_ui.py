@@ -132,7 +132,7 @@ def assert_nothing_shown_fresh_that_is_not(app: MarketmonApp, clock: VirtualCloc
 def market() -> Iterator[tuple[Upstream, VirtualClock, Market]]:
     clock = VirtualClock(START)
     feed = Market(clock)
-    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed})
+    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)
     with serve(up):
         yield up, clock, feed
 
@@ -212,7 +212,7 @@ async def test_offline_start_says_so_retries_and_fills_in() -> None:
         assert attempts == sorted(attempts) and attempts[-1] >= 3
 
         feed = Market(clock)
-        with serve(Upstream(port=port, dynamic={"/yahoo/v8/finance/chart/": feed})):
+        with serve(Upstream(port=port, dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)):
             await clock.run_for(120 + 30, parked=LOOPS)
             await settle(app, pilot)
             assert not header.offline

@@ -140,6 +140,7 @@ class Config:
     path: Path | None = None
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     macro: MacroConfig = field(default_factory=MacroConfig)
+    record_dir: Path | None = None  # [record] dir: where --record writes Parquet (None: off)
 
     def instruments(self) -> tuple[Instrument, ...]:
         """Every instrument on screen, pane by pane, in group then symbol order."""
@@ -226,8 +227,9 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "macro"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "macro", "record"}
 _MACRO_KEYS = {"series", "interval"}
+_RECORD_KEYS = {"dir"}
 _GENERAL_KEYS = {
     "refresh",
     "timeout",
@@ -289,10 +291,12 @@ class _Checker:
                 raise self.fail(f"{key}[{i}]", f"must be a non-empty string, not {_kind(item)}")
         if not value and not allow_empty:
             raise self.fail(key, "must not be empty")
-        if len(set(value)) != len(value):
-            dup = next(v for v in value if value.count(v) > 1)
+        # Stripped first: " ^GSPC" and "^GSPC" are one symbol, listed twice.
+        items = [s.strip() for s in value]
+        if len(set(items)) != len(items):
+            dup = next(v for v in items if items.count(v) > 1)
             raise self.fail(key, f"lists {dup!r} twice")
-        return tuple(s.strip() for s in value)
+        return tuple(items)
 
     def header_text(self, data: Mapping[str, Any], key: str) -> str | None:
         """A header value: printable ASCII only, so it cannot split or forge other headers."""
@@ -400,7 +404,22 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         path=path,
         alerts=alerts,
         macro=macro,
+        record_dir=_record_dir(check, data, path),
     )
+
+
+def _record_dir(check: _Checker, data: Mapping[str, Any], path: Path | None) -> Path | None:
+    """``[record] dir``: ``~`` expanded; a relative folder is relative to the config file."""
+    record = check.table(data, "record", _RECORD_KEYS)
+    if "dir" not in record:
+        return None
+    value = record["dir"]
+    if not isinstance(value, str) or not value.strip():
+        raise check.fail("record.dir", f"must be a folder name, not {_kind(value)}")
+    folder = Path(value).expanduser()
+    if not folder.is_absolute() and path is not None:
+        folder = path.parent / folder
+    return folder
 
 
 def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfig:
@@ -416,6 +435,15 @@ def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfi
             (group, check.strings(members, f"{key}.groups.{group}"))
             for group, members in table.items()
         )
+        # A row has one group (its region): a symbol in two would silently show in the first.
+        first: dict[str, str] = {}
+        for group, members in groups:
+            for sym in members:
+                if sym in first:
+                    raise check.fail(
+                        f"{key}.groups.{group}", f"{sym!r} is already in group {first[sym]!r}"
+                    )
+                first[sym] = group
     else:
         groups = tuple(DEFAULT_GROUPS[name].items())
 

@@ -174,6 +174,11 @@ class QuoteTable(LiveTable):
         return len(self._visible())
 
     @property
+    def awaiting_layout(self) -> bool:
+        """Quotes arrived before the first layout and are not built into rows yet."""
+        return self._waiting_for_width
+
+    @property
     def visible_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._columns)
 
@@ -291,12 +296,12 @@ class QuoteTable(LiveTable):
 
     def _signature(self, q: Quote, first_in_group: bool) -> tuple[object, ...]:
         """Everything a row's cells are built from (ages only where they are shown)."""
-        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
+        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING, StaleReason.CACHED)
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
                 first_in_group, self._flashing.get(q.symbol), age, q.problem, q.decimals,
-                q.futures, q.session_date, q.symbol in self.not_found)  # fmt: skip
+                q.futures, q.session_date, q.symbol in self.not_found, q.marks)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -384,7 +389,9 @@ class QuoteTable(LiveTable):
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last, places), style=last_style, justify="right"),
+            "last": Text(
+                fmt.marked(fmt.price(q.last, places), q.marks), style=last_style, justify="right"
+            ),
             "chg": chg,
             "pct": pct,
             "sigma": Text(fmt.sigma(q.sigma), style=direction, justify="right"),
@@ -413,6 +420,8 @@ class QuoteTable(LiveTable):
                 # Which session: "Fri cl." is Friday's close (8 cells, so two panes fit in 100).
                 label = f"{q.session_date:%a} cl." if q.session_date else "closed"
             return Text(label, style=styles.muted, justify="right")
+        if q.stale_reason is StaleReason.CACHED:  # last run's price: "c" and its age
+            return Text(f"c {age}", style=styles.warning, justify="right")
         if q.stale_reason is StaleReason.OLD:
             return Text(age, style=styles.warning, justify="right")
         local = q.as_of.astimezone()

@@ -99,6 +99,7 @@ class SourceStatusBar(Widget):
         self._now = now
         self._animated = animate
         self._statuses: tuple[SourceStatus, ...] = ()
+        self._note: str | None = None  # app-level news: cache ignored, recording stopped…
         self._notice: str | None = None  # an app error shown before the sources
         self._shown: Text | None = None  # what was last painted
         self._timer: Timer | None = None
@@ -111,6 +112,16 @@ class SourceStatusBar(Widget):
         new = tuple(statuses)
         if new != self._statuses:
             self._statuses = new
+            self._repaint_if_changed()
+
+    @property
+    def note(self) -> str | None:
+        return self._note
+
+    def set_note(self, note: str | None) -> None:
+        """Show ``note`` (plain text, shown literally) before the sources; ``None`` clears it."""
+        if note != self._note:
+            self._note = note
             self._repaint_if_changed()
 
     def set_notice(self, text: str | None) -> None:
@@ -135,8 +146,9 @@ class SourceStatusBar(Widget):
 
     def build_line(self, width: int) -> Text:
         """The status line for ``width`` cells: full, then without ages, then with an ellipsis."""
+        style = self.get_component_rich_style
         if not self._statuses:
-            line = Text("No data sources", self.get_component_rich_style("source-status--empty"))
+            line = Text("No data sources", style("source-status--empty"))
         else:
             now = self._now()
             line = self._line(now, ages="all")
@@ -144,6 +156,10 @@ class SourceStatusBar(Widget):
                 line = self._line(now, ages="failing")
             if line.cell_len > width:
                 line = self._line(now, ages="none")
+        if self._note:
+            noted = Text(sanitize_text(self._note, 200), style("source-status--stale"))
+            noted.append(SEPARATOR, style("source-status--detail"))
+            line = noted + line
         if self._notice:
             notice = Text(self._notice, self.get_component_rich_style("source-status--offline"))
             line = Text.assemble(notice, Text(SEPARATOR), line)

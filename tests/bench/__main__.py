@@ -27,7 +27,9 @@ SUITES: dict[str, str] = {
     "sigma": "tests.bench.sigma",
     "poll": "tests.bench.poll",
     "ui": "tests.bench.ui_update",
+    "startup": "tests.bench.startup",
     "etiquette": "tests.bench.etiquette",
+    "screens": "tests.bench.screens",
 }
 
 

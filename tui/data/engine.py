@@ -21,6 +21,7 @@ import polars as pl
 
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth, CorrectedClock
 from tui.data.errors import ErrorKind, FetchError, SourceError
 from tui.data.futures import attach_futures
 from tui.data.headlines import merge_headlines, relate_headlines
@@ -28,6 +29,7 @@ from tui.data.history import HistorySource
 from tui.data.instruments import Instrument
 from tui.data.macro import MacroResult
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
+from tui.data.plausibility import is_future
 from tui.data.providers.base import QuoteProvider
 from tui.data.reasons import rows_per_source, with_problems
 from tui.data.schedule import units
@@ -77,11 +79,14 @@ class Engine:
         history: HistorySource | None = None,
         sessions: SessionBook | None = None,
         macro: MacroFeed | None = None,
+        truth: ClockTruth | None = None,
     ) -> None:
         self.instruments = tuple(instruments)
         self.providers = dict(providers)
         self.settings = settings
-        self.clock = clock
+        # With ``truth`` every time (ages, staleness, sessions) is the servers' time.
+        self.truth = truth
+        self.clock: Clock = CorrectedClock(clock, truth) if truth is not None else clock
         self.headline_feed = headlines
         self.backoff = backoff or Backoff()
         self.history = history
@@ -182,7 +187,7 @@ class Engine:
         except Exception as exc:  # a parser bug must not take the engine down
             error = SourceError(source, None, ErrorKind.PARSE, f"{type(exc).__name__}: {exc}")
         else:
-            self.store.record(source, symbols, result)
+            self.store.record(source, symbols, result, self.clock.now())
             if result.frame.height or not symbols:
                 state.succeeded(self.clock.now(), self.clock.monotonic())
             else:
@@ -214,7 +219,11 @@ class Engine:
             self._headline_errors = (error,)
             state.failed(error, self.clock.now(), self.clock.monotonic(), self.backoff)
             return
-        merged = merge_headlines([result.headlines, self.headlines], self.settings.max_headlines)
+        now = self.clock.now()
+        arrived = [
+            replace(h, received=now) if is_future(h.published, now) else h for h in result.headlines
+        ]
+        merged = merge_headlines([arrived, self.headlines], self.settings.max_headlines)
         self.headlines = relate_headlines(merged, self._keywords)
         self._headline_errors = result.errors
         if not result.headlines and result.errors:  # every feed failed
@@ -441,7 +450,7 @@ class Engine:
 
     def snapshot(self) -> MarketSnapshot:
         now = self.clock.now()
-        selected = select_quotes(self.store.candidates(), self._chain_frame)
+        selected = select_quotes(self.store.candidates(), self._chain_frame, now)
         # Picks up a calendar another process (or the job) computed; starts the job if needed.
         self._calendars_needed(self.sessions.load(now))
         moves = compute_moves(
@@ -473,6 +482,7 @@ class Engine:
             ),
             markets=tuple(self.sessions.states(now)),
             macro=self.macro,
+            clock_offset=self.truth.offset if self.truth is not None else 0.0,
         )
 
     def no_source_errors(self) -> tuple[SourceError, ...]:

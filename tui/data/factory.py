@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed, MacroFeed
 from tui.data.history import HistorySource
 from tui.data.instruments import PANES
@@ -40,6 +41,7 @@ def build_engine(
     ``history_cache`` (None: in memory only). The demo always has its simulated history.
     """
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
+    truth: ClockTruth | None = None
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
@@ -84,6 +86,8 @@ def build_engine(
             ),
             user_agent=config.general.user_agent,
         )
+        truth = ClockTruth(clock.now)
+        fetcher.on_response = truth.observe
         providers = {
             name: PROVIDERS[name](fetcher, config.providers[name].base_url) for name in sorted(used)
         }
@@ -129,6 +133,7 @@ def build_engine(
         history=daily,
         sessions=book,
         macro=macro,
+        truth=truth,
     )
 
 

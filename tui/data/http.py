@@ -22,7 +22,7 @@ import errno
 import json
 import socket
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -144,6 +144,8 @@ class Fetcher:
     requests: int = 0
     governor: Governor | None = None
     user_agent: str | None = None  # overrides the client's User-Agent ([general] user_agent)
+    # Called with every answer's headers (tui/data/clock_truth.py reads their Date).
+    on_response: Callable[[Mapping[str, str]], None] | None = None
 
     def __post_init__(self) -> None:
         if self.governor is None:
@@ -171,6 +173,8 @@ class Fetcher:
                 async with asyncio.timeout(self.deadline):
                     resp = await self._read_retrying(url, params, headers)
                 self.gov.observe(url, resp.status, _retry_after(resp))
+                if self.on_response is not None:
+                    self.on_response(resp.headers)
                 return resp
             except TimeoutError as exc:
                 raise FetchError(
@@ -186,7 +190,10 @@ class Fetcher:
                 raise FetchError(ErrorKind.HTTP, f"too many redirects: {exc}") from exc
             except zlib.error as exc:
                 raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            except httpx.InvalidURL as exc:
+                # Too long or malformed: sending it again or elsewhere cannot help.
+                raise FetchError(ErrorKind.REQUEST, f"request not sent: {exc}") from exc
+            except (httpx.HTTPError, httpx.StreamError) as exc:
                 # Whatever else httpx raises for a hostile answer is still a typed failure.
                 raise FetchError(ErrorKind.NETWORK, f"{type(exc).__name__}: {exc}") from exc
 

@@ -21,6 +21,9 @@ session_end    datetime[us, UTC] | null
 series_time    list[datetime[us, UTC]]   intraday series, oldest first, no nulls
 series         list[f64]                 prices matching ``series_time``
 decimals       i64 | null                decimals the source quotes with (Yahoo priceHint)
+response_sym   str | null                the symbol the response said it is for (checked
+                                         against the request: tui/data/plausibility.py)
+marks          list[str] | null          plausibility marks set when the row is recorded
 =============  ========================  ==================================================
 """
 
@@ -49,6 +52,8 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "series_time": pl.List(UTC_TIME),
     "series": pl.List(pl.Float64()),
     "decimals": pl.Int64(),
+    "response_symbol": pl.String(),
+    "marks": pl.List(pl.String()),
 }
 
 
@@ -70,6 +75,8 @@ class QuoteRow:
     series_time: list[datetime] = field(default_factory=list)
     series: list[float] = field(default_factory=list)
     decimals: int | None = None
+    # The symbol named inside the response (Yahoo's meta.symbol), when the source names one.
+    response_symbol: str | None = None
 
 
 def empty_quotes() -> pl.DataFrame:
@@ -81,7 +88,8 @@ def quotes_frame(rows: Iterable[QuoteRow]) -> pl.DataFrame:
     rows = list(rows)
     if not rows:
         return empty_quotes()
-    columns = {name: [getattr(r, name) for r in rows] for name in QUOTE_SCHEMA}
+    # ``marks`` is not a parser's business: it is set when the row is recorded.
+    columns = {name: [getattr(r, name, None) for r in rows] for name in QUOTE_SCHEMA}
     return pl.DataFrame(columns, schema=QUOTE_SCHEMA)
 
 

@@ -21,6 +21,7 @@ class StaleReason(StrEnum):
     CLOSED = "market_closed"  # the market is shut; the last price is the close
     OLD = "old"  # older than the source's expected refresh
     FAILING = "source_failing"  # the source is failing; this is the last good value
+    CACHED = "cached"  # from the last-known snapshot saved by a previous run; never fresh
 
 
 class Session(StrEnum):
@@ -35,11 +36,11 @@ class Session(StrEnum):
 
 
 class SnapshotOrigin(StrEnum):
-    """Where a snapshot's prices come from: alerts fire only on live ones."""
+    """Where a snapshot's prices came from: alerts fire and the recorder writes on live ones."""
 
-    LIVE = "live"
-    CACHED = "cached"  # the last-known snapshot, read back from disk
-    REPLAY = "replay"  # a recording played back
+    LIVE = "live"  # computed from the sources in this run
+    CACHED = "cached"  # the last-known snapshot of a previous run, shown until live prices arrive
+    REPLAY = "replay"  # read back from a recording
 
 
 class SourceHealth(StrEnum):
@@ -57,6 +58,13 @@ class Headline:
     published: datetime | None
     url: str
     related: tuple[str, ...] = ()  # symbols on screen that the headline names
+    # When it first arrived, if its own time was ahead of the clock: it sorts by this instead,
+    # so a headline dated next year does not stay pinned at the top.
+    received: datetime | None = None
+
+    @property
+    def sort_time(self) -> datetime | None:
+        return self.received or self.published
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,8 @@ class Quote:
     futures: FuturesLeg | None = None  # the paired future, when one is configured
     # The exchange-local trading day the price is from, for a closed row ("Fri close").
     session_date: date | None = None
+    # Plausibility marks (tui.data.plausibility.Mark values): jump, negative, future.
+    marks: tuple[str, ...] = ()
 
     @property
     def change_bp(self) -> float | None:
@@ -217,6 +227,8 @@ class MarketSnapshot:
     origin: SnapshotOrigin = SnapshotOrigin.LIVE
     markets: tuple[MarketState, ...] = ()
     macro: tuple[MacroValue, ...] = ()
+    # Seconds the local clock is behind the servers' (tui/data/clock_truth.py); 0 when unknown.
+    clock_offset: float = 0.0
 
     def pane(self, name: str) -> PaneSnapshot | None:
         return next((p for p in self.panes if p.name == name), None)

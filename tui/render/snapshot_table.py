@@ -24,6 +24,7 @@ STALE_LABEL = {
     StaleReason.CLOSED: "closed",
     StaleReason.OLD: "delayed",
     StaleReason.FAILING: "source failing",
+    StaleReason.CACHED: "cached",
 }
 
 

@@ -14,6 +14,8 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from tui.screens.lifecycle import release
+
 # (sample as shown in a row, CSS class of the sample, what it means).
 LEGEND: tuple[tuple[str, str, str], ...] = (
     ("Fri cl.", "legend-closed", "the market is closed: the price is Friday's close"),
@@ -22,6 +24,9 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("NY?", "legend-closed", "header: regular hours only, holidays not verified yet"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),
+    ("↯", "legend-delayed", "after a price: it moved over 50 % from the last one (kept, check it)"),
+    ("±", "legend-delayed", "after a price: below zero (possible for futures only)"),
+    ("ahead", "legend-delayed", "time ahead of the clock: its age is unknown"),
 )
 
 
@@ -51,3 +56,6 @@ class HelpScreen(ModalScreen[None]):
                     yield Label(sample, classes=f"legend-sample {css}", markup=False)
                     yield Label(meaning, classes="legend-meaning", markup=False)
             yield Label("escape, ? or q to close", id="help-hint", markup=False)
+
+    def on_unmount(self) -> None:
+        release(self)  # and Textual's memo of closed widgets' render caches

@@ -15,14 +15,16 @@ from textual.containers import Container, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
+from tui.data.clock_truth import clock_warning
 from tui.data.errors import ErrorKind
 from tui.data.instruments import BASIS_POINT_PANES
 from tui.data.sessions import SessionBook
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, PaneSpec, Plan, plan_layout
 from tui.messages import OpenDetail
+from widgets.footer import Footer
 from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
@@ -188,9 +190,11 @@ class MainScreen(Screen[None]):
         )
         self.query_one(SourceStatusBar).update_sources(snapshot.sources)
         quote_sources = [s for s in snapshot.sources if s.name != "headlines"]
-        self.query_one(MarketHeader).offline = bool(quote_sources) and all(
+        header = self.query_one(MarketHeader)
+        header.offline = bool(quote_sources) and all(
             s.health is SourceHealth.OFFLINE for s in quote_sources
         )
+        header.clock_warning = clock_warning(snapshot.clock_offset) or ""
         return touched
 
     def set_notice(self, text: str | None) -> None:

@@ -193,6 +193,7 @@ def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
         series_time=[t for t, _ in day],
         series=[p for _, p in day],
         decimals=price_hint(meta),
+        response_symbol=sanitize_optional(meta.get("symbol"), 40),
     )
 
 
