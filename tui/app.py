@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
@@ -69,6 +69,7 @@ class MarketmonApp(App[None]):
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
+        panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -88,7 +89,11 @@ class MarketmonApp(App[None]):
         self.engine: Engine | None = None
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
-            now=self.clock.now, demo=demo, low_bandwidth=low_bandwidth, animate=animate
+            now=self.clock.now,
+            demo=demo,
+            low_bandwidth=low_bandwidth,
+            animate=animate,
+            panes=panes,
         )
         self.main_screen.on_ready = self._apply
         # Fewer, larger frames over a slow link.
@@ -242,6 +247,7 @@ def create_app(
     clock: Clock | None = None,
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
+    panes: Sequence[str] | None = None,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
     return MarketmonApp(
@@ -253,6 +259,7 @@ def create_app(
         clock=clock,
         client=client,
         animate=animate,
+        panes=panes,
     )
 
 
@@ -263,8 +270,16 @@ def run_app(
     seed: int = 7,
     scenario: str = "selloff",
     low_bandwidth: bool = False,
+    panes: Sequence[str] | None = None,
 ) -> int:
-    app = create_app(config, demo=demo, seed=seed, scenario=scenario, low_bandwidth=low_bandwidth)
+    app = create_app(
+        config,
+        demo=demo,
+        seed=seed,
+        scenario=scenario,
+        low_bandwidth=low_bandwidth,
+        panes=panes,
+    )
     app.on_first_prices = end_startup_pause
     app.run()
     return app.return_code or 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tui import __version__
 from tui.config import Config, ConfigError, load_config
+from tui.pane_filter import known_panes, parse_panes
 
 SCENARIOS = ("selloff", "calm")
 
@@ -46,6 +47,13 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def _pane_list(text: str) -> tuple[str, ...]:
+    try:
+        return parse_panes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="marketmon",
@@ -58,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--low-bandwidth",
         action="store_true",
         help="no highlights, a stepping tape and the fewest redraws (for SSH)",
+    )
+    parser.add_argument(
+        "--pane",
+        type=_pane_list,
+        metavar="NAME[,NAME…]",
+        help=f"show only these panes, full size ({', '.join(known_panes())})",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     snap = sub.add_parser(
@@ -92,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         scenario=args.scenario,
         low_bandwidth=args.low_bandwidth,
+        panes=args.pane,
     )
 
 

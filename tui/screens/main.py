@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, layout_for
 from tui.messages import OpenDetail
+from tui.pane_filter import arrange_subset
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
@@ -51,14 +52,20 @@ class MainScreen(Screen[None]):
         demo: bool,
         low_bandwidth: bool,
         animate: bool,
+        panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
+        # --pane: the ordered list of panes this instance shows (tui/pane_filter.py).
+        self.panes = tuple((k, t) for k, t in PANES if panes is None or k in panes)
+        if panes is not None:
+            self.panes = tuple(sorted(self.panes, key=lambda p: list(panes).index(p[0])))
+        self.subset = panes is not None
         self.now = now
         self.demo = demo
         self.low_bandwidth = low_bandwidth
         self.animated = animate
         self.sort_mode = SortMode.REGION
-        self.active_pane = "indices"
+        self.active_pane = self.panes[0][0]
         self.snapshot: MarketSnapshot | None = None
         self.layout_mode = Layout.WIDE
         self._laid_out_for: tuple[int, int] | None = None
@@ -73,7 +80,7 @@ class MainScreen(Screen[None]):
         yield Input(placeholder="filter by name or symbol (Enter keeps, Esc clears)", id="filter")
         yield Static(id="pane-tabs")
         with Container(id="panes"):
-            for key, title in PANES:
+            for key, title in self.panes:
                 pane = Vertical(id=f"pane-{key}", classes="pane")
                 pane.border_title = title
                 with pane:
@@ -91,7 +98,7 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._update_subtitles()
         self._relayout(self.size.width, self.size.height)
-        self.query_one("#table-indices", QuoteTable).focus()
+        self.query_one(f"#table-{self.active_pane}").focus()
         self.ready = True
         if self.on_ready is not None:
             self.on_ready()
@@ -104,10 +111,13 @@ class MainScreen(Screen[None]):
         now = self.now()
         self._names = {q.symbol: q.name for q in snapshot.quotes}
         touched = 0
+        shown = {key for key, _ in self.panes}
         for pane in snapshot.panes:
-            table = self.query_one(f"#table-{pane.name}", QuoteTable)
-            touched += table.update_quotes(pane.quotes, now)
-        touched += self.query_one(NewsTable).update_headlines(snapshot.headlines, now, self._names)
+            if pane.name in shown:
+                table = self.query_one(f"#table-{pane.name}", QuoteTable)
+                touched += table.update_quotes(pane.quotes, now)
+        for news in self.query(NewsTable):
+            touched += news.update_headlines(snapshot.headlines, now, self._names)
         self.query_one(HeadlineTape).set_items(
             [
                 TapeItem(
@@ -137,7 +147,8 @@ class MainScreen(Screen[None]):
     def _theme_changed(self, _theme: object) -> None:
         for table in self.query(QuoteTable):
             table.restyle()
-        self.query_one(NewsTable).restyle(self.now())
+        for news in self.query(NewsTable):
+            news.restyle(self.now())
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -154,6 +165,8 @@ class MainScreen(Screen[None]):
         for other in Layout:
             self.set_class(other is mode, other.value)
         self.layout_mode = mode
+        if self.subset:
+            self._arrange_subset(mode)
         self.query_one("#too-small", Static).update(
             Text(
                 f"marketmon needs at least 50×12; this terminal is {width}×{height}.\n"
@@ -163,18 +176,33 @@ class MainScreen(Screen[None]):
         )
         self._show_active()
 
+    def _arrange_subset(self, mode: Layout) -> None:
+        """--pane: the layout's grid for the chosen panes (inline styles beat the CSS)."""
+        keys = tuple(key for key, _ in self.panes)
+        columns, rows, spanning = arrange_subset(keys, mode.value)
+        self.query_one("#panes").set_styles(
+            f"grid-size: {columns} {rows}; grid-columns: 1fr; "
+            f"grid-rows: {'2fr 1fr' if spanning else '1fr'};"
+        )
+        for key in keys:
+            self.query_one(f"#pane-{key}").styles.column_span = columns if key == spanning else 1
+        if len(keys) == 1:
+            self.query_one("#pane-tabs").styles.display = "none"
+
     def _show_active(self) -> None:
-        for key, _ in PANES:
+        for key, _ in self.panes:
             self.query_one(f"#pane-{key}").set_class(key == self.active_pane, "-active")
         tabs = Text()
-        for i, (key, _title) in enumerate(PANES, start=1):
+        number = {key: i for i, (key, _) in enumerate(PANES, start=1)}  # the keys 1-4
+        for key, _title in self.panes:
+            i = number[key]
             style = "reverse bold" if key == self.active_pane else ""
             tabs.append(f" {i} {SHORT_TITLES[key]} ", style=style)
         tabs.append("  Tab/1-4 switch", style="dim")
         self.query_one("#pane-tabs", Static).update(tabs)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        for key, _ in PANES:
+        for key, _ in self.panes:
             pane = self.query_one(f"#pane-{key}")
             if event.widget in pane.walk_children() or event.widget is pane:
                 if key != self.active_pane:
@@ -185,6 +213,8 @@ class MainScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def action_focus_pane(self, key: str) -> None:
+        if key not in {k for k, _ in self.panes}:
+            return  # not shown (--pane)
         self.active_pane = key
         self._show_active()
         self.query_one(f"#table-{key}").focus()
@@ -232,7 +262,9 @@ class MainScreen(Screen[None]):
 
     def _update_subtitles(self) -> None:
         box = self.query_one("#filter", Input)
-        for key, _ in PANES[:3]:
+        for key, _ in self.panes:
+            if key == "news":
+                continue
             parts = [f"sort: {self.sort_mode.value}"]
             if box.value.strip():
                 parts.append(f"filter: {box.value.strip()}")
