@@ -20,6 +20,15 @@ class StaleReason(StrEnum):
     CLOSED = "market_closed"  # the market is shut; the last price is the close
     OLD = "old"  # older than the source's expected refresh
     FAILING = "source_failing"  # the source is failing; this is the last good value
+    CACHED = "cached"  # from the last-known snapshot saved by a previous run; never fresh
+
+
+class SnapshotOrigin(StrEnum):
+    """Where a snapshot's prices came from: alerts and the recorder act only on live ones."""
+
+    LIVE = "live"  # computed from the sources in this run
+    CACHED = "cached"  # the last-known snapshot of a previous run, shown until live prices arrive
+    REPLAY = "replay"  # read back from a recording
 
 
 class SourceHealth(StrEnum):
@@ -117,6 +126,7 @@ class MarketSnapshot:
     headlines: tuple[Headline, ...] = ()
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
+    origin: SnapshotOrigin = SnapshotOrigin.LIVE
 
     def pane(self, name: str) -> PaneSnapshot | None:
         return next((p for p in self.panes if p.name == name), None)
