@@ -14,9 +14,11 @@ from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.engine import Engine
 from tui.data.factory import build_engine
+from tui.data.share import ShareNode, node_for
 from tui.data.snapshot import MarketSnapshot
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
+from widgets.share_badge import ShareBadge
 
 if TYPE_CHECKING:
     import httpx
@@ -87,6 +89,7 @@ class MarketmonApp(App[None]):
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
+        self.share: ShareNode | None = None  # with [share]: fetcher or viewer of a desk
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
             now=self.clock.now,
@@ -116,9 +119,20 @@ class MarketmonApp(App[None]):
             seed=self.seed,
             scenario=self.scenario,
         )
-        self.run_worker(
-            self.engine.run(self._changed), name="poller", exclusive=True, group="poller"
-        )
+        if self.config.share is not None:
+            self.share = node_for(
+                self.config,
+                self.engine,
+                self.clock,
+                demo=self.demo,
+                seed=self.seed,
+                scenario=self.scenario,
+                on_update=self._changed,
+            )
+            work = self.share.run()
+        else:
+            work = self.engine.run(self._changed)
+        self.run_worker(work, name="poller", exclusive=True, group="poller")
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
         self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
@@ -128,7 +142,15 @@ class MarketmonApp(App[None]):
             callback, self.on_first_prices = self.on_first_prices, None
             callback()
 
+    @property
+    def is_fetcher(self) -> bool:
+        """True when this instance fetches (always, without [share]). Alerts (issue 13) write
+        their log and run their commands only here, so a desk of four rings once."""
+        return self.share is None or self.share.fetching
+
     async def on_unmount(self) -> None:
+        if self.share is not None:
+            await self.share.close()  # release the lease: a viewer takes over at once
         if self._owns_client and self._client is not None:
             await self._client.aclose()
 
@@ -155,7 +177,13 @@ class MarketmonApp(App[None]):
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
             return
         self._changed_since_apply = False
-        snapshot = self.engine.snapshot()
+        snapshot = self.engine.snapshot() if self.share is None else self.share.view()
+        if self.share is not None:
+            self.main_screen.query_one(ShareBadge).show(
+                self.share.status(), snapshot.generated_at if snapshot else None
+            )
+        if snapshot is None:
+            return  # a viewer with nothing received yet
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)

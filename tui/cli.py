@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui import __version__
-from tui.config import Config, ConfigError, load_config
+from tui.config import Config, ConfigError, load_config, with_share
 from tui.pane_filter import known_panes, parse_panes
 
 SCENARIOS = ("selloff", "calm")
@@ -44,6 +44,12 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         choices=SCENARIOS,
         default=argparse.SUPPRESS if suppress else "selloff",
         help="simulated market scenario (default selloff)",
+    )
+    parser.add_argument(
+        "--share",
+        metavar="URL",
+        default=default,
+        help="share one fetcher through Redis (redis:// or rediss://; overrides [share] redis)",
     )
 
 
@@ -82,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snap.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _common(snap, suppress=True)
+    serve = sub.add_parser(
+        "serve",
+        help="headless fetcher for a shared desk (needs [share] redis or --share)",
+        description="Fetch and publish snapshots through Redis, without a UI, until SIGTERM "
+        "(which releases the lease).",
+    )
+    _common(serve, suppress=True)
     return parser
 
 
@@ -89,11 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
+        if args.share is not None:
+            config = with_share(config, args.share)
     except ConfigError as exc:
         print(f"marketmon: bad config: {exc}", file=sys.stderr)
         return 2
     if args.command == "snapshot":
         return run_snapshot(config, args)
+    if args.command == "serve":
+        from tui.serve import run_serve
+
+        return run_serve(config, demo=args.demo, seed=args.seed, scenario=args.scenario)
     # Start-up creates a few hundred thousand long-lived objects (Textual, polars, the screen)
     # and almost no garbage: the collector would only re-scan them, about 30 ms before the
     # first prices. The app turns it back on once they are on screen (app.end_startup_pause).

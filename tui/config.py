@@ -95,12 +95,21 @@ class PaneConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareConfig:
+    """``[share]``: one fetcher and many viewers through Redis (tui/data/share.py)."""
+
+    redis: str  # may carry a password: never print it (share_url.display_url)
+    lease: float = 15.0  # seconds; the fetcher renews at a third of it
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     general: GeneralConfig
     providers: Mapping[str, ProviderConfig]
     headlines: HeadlinesConfig
     panes: Mapping[str, PaneConfig]
     path: Path | None = None
+    share: ShareConfig | None = None  # None: every instance polls on its own
 
     def instruments(self) -> tuple[Instrument, ...]:
         """Every instrument on screen, pane by pane, in group then symbol order."""
@@ -166,7 +175,8 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "share"}
+_SHARE_KEYS = {"redis", "lease"}
 _GENERAL_KEYS = {"refresh", "timeout", "max_response_bytes", "per_host", "backoff_cap"}
 _PROVIDER_KEYS = {"base_url", "interval", "max_age"}
 _HEADLINE_KEYS = {"feeds", "interval", "max_items"}
@@ -291,7 +301,49 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
 
     panes_raw = check.table(data, "panes", set(PANES))
     panes = {name: _pane(check, panes_raw, name) for name in PANES}
-    return Config(general=general, providers=providers, headlines=headlines, panes=panes, path=path)
+    return Config(
+        general=general,
+        providers=providers,
+        headlines=headlines,
+        panes=panes,
+        path=path,
+        share=_share(check, data),
+    )
+
+
+def _share(check: _Checker, data: Mapping[str, Any]) -> ShareConfig | None:
+    if "share" not in data:
+        return None
+    raw = check.table(data, "share", _SHARE_KEYS)
+    if "redis" not in raw:
+        raise check.fail("share.redis", "is required in [share]")
+    lease = check.number(raw, "share.lease", 15.0, 1.0)
+    if lease > 15.0:
+        raise check.fail("share.lease", f"must be at most 15 seconds, got {lease:g}")
+    return ShareConfig(redis=share_url(check, raw["redis"], "share.redis"), lease=lease)
+
+
+def share_url(check: _Checker, value: Any, key: str) -> str:
+    """A checked Redis URL; the error names the key, never the password."""
+    from tui.data.share_url import check_redis_url
+
+    if not isinstance(value, str):
+        raise check.fail(key, f"must be a string URL, not {_kind(value)}")
+    problem = check_redis_url(value)
+    if problem is not None:
+        raise check.fail(key, problem)
+    return value
+
+
+def with_share(config: Config, url: str, source: str = "--share") -> Config:
+    """``config`` with ``--share URL`` applied (the command line wins over the file)."""
+    from dataclasses import replace
+
+    check = _Checker(None)
+    check.where = source
+    url = share_url(check, url, "redis")
+    lease = config.share.lease if config.share is not None else 15.0
+    return replace(config, share=ShareConfig(redis=url, lease=lease))
 
 
 def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfig:

@@ -22,6 +22,7 @@ from tui.pane_filter import arrange_subset
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
+from widgets.share_badge import ShareBadge
 from widgets.status_bar import SourceStatusBar
 from widgets.tape import HeadlineTape, TapeItem
 
@@ -90,6 +91,7 @@ class MainScreen(Screen[None]):
                         yield QuoteTable(flash=not self.low_bandwidth, id=f"table-{key}")
         yield Static(id="too-small")
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
+        yield ShareBadge(now=self.now, animate=self.animated)  # shown only with [share]
         yield SourceStatusBar(now=self.now, animate=self.animated)
         yield Footer()
 
