@@ -197,11 +197,11 @@ class ShareNode:
                     if self._lost:
                         log.info("Redis %s is back: rejoining", self.where)
                     self._release_local_fallback()
+                    if not await self._acquire(client):
+                        await self._follow(client)  # returns once it holds the lease
                     while True:
-                        if await self._acquire(client):
-                            await self._lead(client)
-                        else:
-                            await self._follow(client)
+                        await self._lead(client)  # returns when the lease is lost
+                        await self._follow(client)
                 except (RedisError, OSError) as exc:
                     await self._offline(self._describe(exc))
                 finally:
