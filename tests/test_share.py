@@ -23,9 +23,7 @@ from tui.data.share_lock import LocalLock
 from tui.data.share_wire import (
     ENVELOPE,
     WIRE_VERSION,
-    carry_over,
     desk_keys,
-    mark_stale,
     snapshot_message,
 )
 from tui.data.snapshot import StaleReason
@@ -282,7 +280,6 @@ async def test_hostile_and_foreign_messages_are_counted_and_never_shown(
     assert names == {"Gold [bold]x[/] evil"}  # markup stays literal text: the UI never parses it
     assert not any("\x1b" in n or "\x07" in n or "\u202e" in n for n in names)
     assert "pwned" not in caplog.text
-
 
 
 async def test_password_never_on_screen_or_in_logs(
