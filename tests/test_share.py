@@ -305,3 +305,26 @@ async def test_password_never_on_screen_or_in_logs(
     assert all(secret not in repr(s) for s in statuses)
     assert "127.0.0.1" in statuses[0].where and statuses[0].where.startswith("redis://")
     assert caplog.text and secret not in caplog.text
+
+
+async def test_rediss_tls_share(tmp_path: Path) -> None:
+    with redis_or_skip(password="tlspw", tls=True) as srv:
+        assert srv.url.startswith("rediss://")
+        d = Desk(srv.url, tmp_path)
+        try:
+            a, b = d.add(), d.add()
+            await until(lambda: b.current is not None or a.current is not None)
+            await until(lambda: len(d.fetchers()) == 1 and all(n.current for n in d.nodes))
+            assert {a.role, b.role} == {Role.FETCHER, Role.VIEWER}
+            assert a.where == f"rediss://127.0.0.1:{srv.port}/0"  # no query, no password
+        finally:
+            await d.close()
+        # plain redis:// to a TLS-only port does not connect: the node stays standalone
+        plain = Desk(f"redis://:tlspw@127.0.0.1:{srv.port}/0", tmp_path / "p")
+        (tmp_path / "p").mkdir()
+        try:
+            node = plain.add()
+            await until(lambda: node.note != "")
+            assert node.role is Role.STANDALONE and not node.connected
+        finally:
+            await plain.close()
