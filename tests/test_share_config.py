@@ -132,3 +132,24 @@ async def test_carry_over_fills_gaps_and_marks_them_cached() -> None:
     assert all(q.stale_reason is StaleReason.FAILING for q in stale.quotes)
     assert [q.last for q in stale.quotes] == [q.last for q in full.quotes]
     assert read_message(b"\x00" * 3).verdict is Verdict.FOREIGN
+
+
+async def test_without_share_nothing_changes() -> None:
+    from tui.demo_app import frozen_demo_app, wait_for_data
+    from widgets.share_badge import ShareBadge
+
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)):
+        await wait_for_data(app)
+        assert app.share is None and app.is_fetcher
+        assert sum(s.attempts for s in app.engine.states.values()) > 0  # it polls on its own
+        assert not app.main_screen.query_one(ShareBadge).display
+
+
+def test_the_share_stays_off_the_start_path() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, tui.app, tui.cli; print('redis' in sys.modules, 'tui.data.share' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

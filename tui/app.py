@@ -14,7 +14,6 @@ from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.engine import Engine
 from tui.data.factory import build_engine
-from tui.data.share import ShareNode, node_for
 from tui.data.snapshot import MarketSnapshot
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
@@ -23,6 +22,8 @@ from widgets.share_badge import ShareBadge
 if TYPE_CHECKING:
     import httpx
     from textual.command import Provider
+
+    from tui.data.share import ShareNode
 
 THEMES: tuple[str, ...] = (
     "textual-dark",
@@ -120,6 +121,8 @@ class MarketmonApp(App[None]):
             scenario=self.scenario,
         )
         if self.config.share is not None:
+            from tui.data.share import node_for  # the share loads only when configured
+
             self.share = node_for(
                 self.config,
                 self.engine,

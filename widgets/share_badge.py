@@ -10,24 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.data.share import Role, ShareStatus
 from tui.format import age_between
 
-ROLE_WORDS = {
-    Role.FETCHER: "FETCHER",
-    Role.VIEWER: "VIEWER",
-    Role.STANDALONE: "STANDALONE",
-}
+if TYPE_CHECKING:  # the share module loads only when [share] is configured
+    from tui.data.share import ShareStatus
 
 
 def badge_text(status: ShareStatus, shown_at: datetime | None, now: datetime) -> Text:
     """The badge's line; pure, for tests."""
     text = Text()
-    text.append(f" {ROLE_WORDS[status.role]} ", style="reverse bold")
+    text.append(f" {status.role.value.upper()} ", style="reverse bold")
     text.append(f" data {age_between(shown_at, now)} old" if shown_at else " no data yet")
     if status.stale:
         text.append(f" · STALE: {status.stale}", style="bold")

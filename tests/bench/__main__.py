@@ -25,6 +25,7 @@ SUITES: dict[str, str] = {
     "compute": "tests.bench.compute",
     "poll": "tests.bench.poll",
     "ui": "tests.bench.ui_update",
+    "share": "tests.bench.share",
 }
 
 
