@@ -150,6 +150,9 @@ def test_the_share_stays_off_the_start_path() -> None:
     import subprocess
     import sys
 
-    code = "import sys, tui.app, tui.cli; print('redis' in sys.modules, 'tui.data.share' in sys.modules)"
+    code = (
+        "import sys, tui.app, tui.cli; "
+        "print('redis' in sys.modules, 'tui.data.share' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

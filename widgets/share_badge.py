@@ -17,6 +17,8 @@ from textual.widgets import Static
 
 from tui.format import age_between
 
+TICK_SECONDS = 5.0
+
 if TYPE_CHECKING:  # the share module loads only when [share] is configured
     from tui.data.share import ShareStatus
 
@@ -59,10 +61,11 @@ class ShareBadge(Static):
         self.animated = animate
         self.status: ShareStatus | None = None
         self.shown_at: datetime | None = None
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
-        if self.animated:
-            self.set_interval(1.0, self._repaint)  # the age moves with the clock
+        if self.animated:  # the age moves with the clock; coarse ticks cost less CPU
+            self.set_interval(TICK_SECONDS, self._repaint)
 
     def show(self, status: ShareStatus, shown_at: datetime | None) -> None:
         self.status, self.shown_at = status, shown_at
@@ -71,5 +74,9 @@ class ShareBadge(Static):
         self._repaint()
 
     def _repaint(self) -> None:
-        if self.status is not None:
-            self.update(badge_text(self.status, self.shown_at, self.now()))
+        if self.status is None:
+            return
+        text = badge_text(self.status, self.shown_at, self.now())
+        if self._shown is None or text.plain != self._shown.plain:  # repaint only a change
+            self._shown = text
+            self.update(text)

@@ -41,7 +41,6 @@ from tests.bench.footprint import (
     MARKETMON_PRICES,
     AppConfig,
     PtySession,
-    _marketmon,
     cpu_seconds,
     rss_mb,
 )
@@ -326,7 +325,7 @@ def footprint_figures(server: RedisServer, runs: int) -> list[Figure]:
     config_path = folder / "serve.toml"
     config_path.write_text(f'[share]\nredis = "{server.url}"\n')
     fetcher = _serve(config_path, folder)
-    mm = tuple(_marketmon())
+    mm = (sys.executable, "-m", "tui")  # this checkout's marketmon, not an installed one
     viewer_argv = (*mm, "--demo", "--share", server.url)
     alone_argv = (*mm, "--demo")
     viewer, alone = [], []

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from tui.config import Config
 from tui.data.clock import Clock
 from tui.data.engine import Engine
+from tui.data.sanitize import sanitize_text
 from tui.data.share_lock import LocalLock
 from tui.data.share_url import display_url, scrub
 from tui.data.share_wire import (
@@ -216,7 +217,7 @@ class ShareNode:
         """Release the lease (a clean exit: a viewer takes over at once, not a lease later)."""
         if self.role is not Role.FETCHER or not self.connected:
             return
-        client = self._client()
+        client = self._client(timeout=1.0)  # quitting must not wait on a dead Redis
         try:
             await client.eval(_RELEASE, 1, self.keys.lease, self.token)
             log.info("released the lease on %s", self.where)
@@ -226,10 +227,10 @@ class ShareNode:
             with contextlib.suppress(Exception):
                 await client.aclose()
 
-    def _client(self) -> Redis:
+    def _client(self, timeout: float | None = None) -> Redis:
         from redis.asyncio import from_url
 
-        timeout = max(2.0, self.renew_every)
+        timeout = timeout or max(2.0, self.renew_every)
         return from_url(
             self.url,
             socket_timeout=timeout,
@@ -239,7 +240,9 @@ class ShareNode:
         )
 
     def _describe(self, exc: BaseException) -> str:
-        return scrub(f"{type(exc).__name__}: {exc}", self.url)[:200]
+        """An error for the screen and the logs: no password, and no bytes that a hostile
+        server put into its error reply can act on the terminal."""
+        return sanitize_text(scrub(f"{type(exc).__name__}: {exc}", self.url), 200)
 
     async def _offline(self, reason: str) -> None:
         self.connected = False
