@@ -141,7 +141,10 @@ async def test_tape_scrolls_when_too_long() -> None:
         after = line(tape)
         assert after != before
         assert len(after) == 40
-        strip = "Reuters · 5m · Gold ▸ Gold hits a record ◆ CNBC · 2h · Tokyo stocks slip ◆ "
+        strip = (
+            "Reuters · 5m · Gold ▸ Gold hits a record ◆ CNBC · 2h · Tokyo stocks slip ◆ "
+            "CoinDesk · Bitcoin steady ◆ "
+        )
         assert after in strip * 3  # a window onto the looping tape
 
 
