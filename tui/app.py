@@ -203,6 +203,9 @@ class MarketmonApp(App[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def action_refresh_now(self) -> None:
+        if not self.is_fetcher:  # a viewer polls nothing: the desk's fetcher does
+            self.notify("Viewer: the desk's fetcher refreshes", timeout=2)
+            return
         if self.engine is not None:
             self.engine.wake_all()
         self.notify("Refreshing…", timeout=1.5)

@@ -354,9 +354,11 @@ class ShareNode:
                 if now >= next_try:
                     if await self._acquire(client):
                         return
+                    # Next try when the lease expires (a live fetcher renews it before then,
+                    # and we look again at the new expiry): one try per renewal, and none late.
                     ttl = await client.pttl(self.keys.lease)  # ms; -2 gone, -1 no expiry
                     wait = ttl / 1000 if ttl > 0 else (0.05 if ttl == -2 else self.renew_every)
-                    next_try = now + min(wait, self.renew_every) + 0.005
+                    next_try = time.monotonic() + wait + 0.005
                 timeout = max(0.01, min(1.0, next_try - time.monotonic()))
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
                 if message is not None and message.get("type") == "message":
