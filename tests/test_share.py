@@ -142,7 +142,7 @@ async def test_takeover_within_the_lease_from_the_last_snapshot(desk: Desk) -> N
     left = await client.pttl(desk.keys.lease) / 1000
     await client.aclose()
     took = await until(lambda: b.role is Role.FETCHER, timeout=LEASE + 2)
-    assert took <= LEASE
+    assert took <= LEASE + 0.3  # the lease, plus scheduling slack on a loaded machine
     assert took <= left + 0.3  # taken when it expires, not a polling interval later
     assert b._seed is not None and prices(b._seed) == before  # started from the last snapshot
     await until(lambda: b.published >= 1)
