@@ -9,8 +9,10 @@ All against a real ``redis-server`` on a free loopback port (tests/redis_server.
   seconds; every request any server receives is counted, start-up included. For comparison,
   4 instances *without* the share.
 * **failover after SIGKILL**: two ``marketmon serve --demo`` processes (default lease 15 s);
-  the fetcher is killed at a random moment of its renewal cycle; the figure is the time from
-  the kill to the first snapshot the other one publishes (read from the channel).
+  the fetcher is killed at points spread evenly over its renewal cycle (run i of n at
+  (i + 0.5)/n of the 5 s between renewals); the figure is the time from the kill to the first
+  snapshot the other one publishes (read from the channel), and how long after the dead
+  fetcher's lease expired the other one took it.
 * **fetch → viewer delay**: a fetcher node and a viewer app (Textual, headless) in one
   process; the fetcher is woken every second; per snapshot, the time from the fetcher's
   publish to the viewer decoding it, and to the viewer's screen applying it (which includes
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import statistics
 import subprocess
@@ -160,8 +161,10 @@ def _wait(predicate: object, timeout: float) -> float:
     return time.monotonic() - start
 
 
-def failover_once(server: RedisServer, folder: Path) -> tuple[float, float]:
-    """(seconds from SIGKILL to the new fetcher's first snapshot, to it holding the lease)."""
+def failover_once(server: RedisServer, folder: Path, phase: float) -> tuple[float, float, float]:
+    """Kill the fetcher ``phase`` (0-1) of the way through its renewal cycle; returns seconds
+    from the SIGKILL to the next fetcher's first snapshot, to it holding the lease, and the
+    lease's remaining time at the kill (what any lease-based takeover must wait)."""
     config_path = folder / "serve.toml"
     config_path.write_text(f'[share]\nredis = "{server.url}"\n')
     keys = desk_keys(
@@ -173,9 +176,13 @@ def failover_once(server: RedisServer, folder: Path) -> tuple[float, float]:
     try:
         _wait(lambda: (client.get(keys.lease) or b"").find(f":{a.pid}:".encode()) >= 0, 30)
         b = _serve(config_path, folder)
-        time.sleep(4 + random.uniform(0, 5))  # b follows; the kill lands anywhere in a cycle
+        time.sleep(4)  # b starts and follows
         pubsub = client.pubsub()
         pubsub.subscribe(keys.channel)
+        renew_ms = 15_000 / 3
+        kill_at = 15_000 - phase * renew_ms  # the lease's remaining ms when it is killed
+        _wait(lambda: abs(int(client.pttl(keys.lease)) - kill_at) < 40, 15)
+        left = int(client.pttl(keys.lease)) / 1000
         killed = time.monotonic()
         a.send_signal(signal.SIGKILL)
         a.wait(5)
@@ -190,7 +197,7 @@ def failover_once(server: RedisServer, folder: Path) -> tuple[float, float]:
         pubsub.close()
         if first is None or held is None:
             raise TimeoutError("no failover within 30 s")
-        return first, held
+        return first, held, left
     finally:
         for proc in (a, b):
             if proc is not None and proc.poll() is None:
@@ -202,8 +209,9 @@ def failover_once(server: RedisServer, folder: Path) -> tuple[float, float]:
 
 def failover_figures(server: RedisServer, runs: int) -> list[Figure]:
     folder = Path(tempfile.mkdtemp(prefix="marketmon-bench-failover-"))
-    results = [failover_once(server, folder) for _ in range(runs)]
-    _log(f"failover: {results}")
+    # kills spread evenly over the renewal cycle: just after a renewal ... just before the next
+    results = [failover_once(server, folder, (i + 0.5) / runs) for i in range(runs)]
+    _log(f"failover (first snapshot, lease taken, lease left at the kill): {results}")
     return [
         Figure(
             "share",
@@ -218,6 +226,12 @@ def failover_figures(server: RedisServer, runs: int) -> list[Figure]:
             "failover: SIGKILL of the fetcher → lease taken by the next",
             "s",
             [r[1] for r in results],
+        ),
+        Figure(
+            "share",
+            "failover: lease taken, after the dead fetcher's lease expired",
+            "ms",
+            [(r[1] - r[2]) * 1000 for r in results],
         ),
     ]
 
