@@ -47,6 +47,7 @@ from tui.data.share_wire import (
     heartbeat_message,
     mark_stale,
     read_message,
+    released_message,
     snapshot_message,
 )
 from tui.data.snapshot import MarketSnapshot
@@ -72,7 +73,9 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
 _RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', KEYS[2], ARGV[2])
+return 1
 """
 
 
@@ -148,6 +151,7 @@ class ShareNode:
         self._seed: MarketSnapshot | None = None
         self._engine_task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self._try_now = False
         self._stale_shown: str | None = None
         self._stale_view: tuple[MarketSnapshot, MarketSnapshot] | None = None
 
@@ -219,7 +223,9 @@ class ShareNode:
             return
         client = self._client(timeout=1.0)  # quitting must not wait on a dead Redis
         try:
-            await client.eval(_RELEASE, 1, self.keys.lease, self.token)
+            await client.eval(
+                _RELEASE, 2, self.keys.lease, self.keys.channel, self.token, released_message()
+            )
             log.info("released the lease on %s", self.where)
         except Exception as exc:
             log.warning("could not release the lease: %s", self._describe(exc))
@@ -351,14 +357,17 @@ class ShareNode:
             next_try = time.monotonic()
             while True:
                 now = time.monotonic()
+                if self._try_now:  # the fetcher left cleanly: no need to wait for expiry
+                    self._try_now, next_try = False, now
                 if now >= next_try:
                     if await self._acquire(client):
                         return
-                    # Next try when the lease expires (a live fetcher renews it before then,
-                    # and we look again at the new expiry): one try per renewal, and none late.
+                    # Next try at the expiry when it is near, else a renewal period from now
+                    # (the key may be deleted or replaced meanwhile): never late by more
+                    # than a few ms once a dead fetcher's lease runs out.
                     ttl = await client.pttl(self.keys.lease)  # ms; -2 gone, -1 no expiry
                     wait = ttl / 1000 if ttl > 0 else (0.05 if ttl == -2 else self.renew_every)
-                    next_try = time.monotonic() + wait + 0.005
+                    next_try = time.monotonic() + min(wait, self.renew_every) + 0.005
                 timeout = max(0.01, min(1.0, next_try - time.monotonic()))
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
                 if message is not None and message.get("type") == "message":
@@ -386,6 +395,8 @@ class ShareNode:
             self.on_update()
         elif received.verdict is Verdict.HEARTBEAT:
             self._heard = time.monotonic()
+        elif received.verdict is Verdict.RELEASED:
+            self._try_now = True
         elif received.verdict is Verdict.NEWER:
             self.note = f"ignored a {received.why} from a newer marketmon: upgrade this one"
             log.warning("%s", self.note)

@@ -8,7 +8,8 @@ the hash as a cluster hash tag, so the fenced scripts (share.py) touch a single 
 Envelope. Every message is ``ENVELOPE`` (8 bytes), a version byte, a kind byte, then the body:
 kind ``S`` is a snapshot (the body is tui.data.snapshot_codec's bytes), kind ``H`` a heartbeat
 the fetcher sends with every lease renewal (body: its wall time, float64), so a viewer can tell
-"the market is quiet" from "the fetcher is gone". Anything else on the channel is foreign.
+"the market is quiet" from "the fetcher is gone", and kind ``R`` (no body) says the fetcher
+released the lease on a clean exit. Anything else on the channel is foreign.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ ENVELOPE = b"MKTMSHR1"
 WIRE_VERSION = 1
 SNAPSHOT = b"S"
 HEARTBEAT = b"H"
+RELEASED = b"R"  # the fetcher released the lease (a clean exit): try for it now
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # a 10,000-instrument day is about 5 MB
 _HEADER = len(ENVELOPE) + 2
 
@@ -66,6 +68,10 @@ def snapshot_message(snapshot: MarketSnapshot) -> bytes:
     return ENVELOPE + bytes([WIRE_VERSION]) + SNAPSHOT + encode_snapshot(snapshot)
 
 
+def released_message() -> bytes:
+    return ENVELOPE + bytes([WIRE_VERSION]) + RELEASED
+
+
 def heartbeat_message(at: datetime) -> bytes:
     return ENVELOPE + bytes([WIRE_VERSION]) + HEARTBEAT + struct.pack("<d", at.timestamp())
 
@@ -73,6 +79,7 @@ def heartbeat_message(at: datetime) -> bytes:
 class Verdict(StrEnum):
     SNAPSHOT = "snapshot"
     HEARTBEAT = "heartbeat"
+    RELEASED = "released"
     NEWER = "newer"  # a later marketmon's message: ignored with a note
     FOREIGN = "foreign"  # not ours, oversize or malformed: ignored and counted
 
@@ -103,6 +110,8 @@ def read_message(data: object, max_bytes: int = MAX_MESSAGE_BYTES) -> Received:
     if version != WIRE_VERSION:
         return Received(Verdict.FOREIGN, why=f"unknown message version {version}")
     body = data[_HEADER:]
+    if kind == RELEASED:
+        return Received(Verdict.RELEASED if not body else Verdict.FOREIGN, why="malformed")
     if kind == HEARTBEAT:
         if len(body) != 8:
             return Received(Verdict.FOREIGN, why="malformed heartbeat")
