@@ -16,8 +16,12 @@ SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("main-wide-200x60", (200, 60), ()),
     ("main-medium-120x40", (120, 40), ()),
     ("main-narrow-80x24", (80, 24), ()),
+    ("main-split-80x47", (80, 47), ()),
+    ("main-split-160x23", (160, 23), ()),
+    ("headline-120x40", (120, 40), ("4", "down", "enter")),
     ("detail-silver-120x40", (120, 40), ("2", "down", "enter")),
     ("help-120x40", (120, 40), ("question_mark",)),
+    ("movers-120x40", (120, 40), ("m",)),
 )
 
 

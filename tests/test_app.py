@@ -102,7 +102,7 @@ async def test_filter_narrows_every_pane_and_escape_clears_it() -> None:
         assert row_symbols(table(app, "metals")) == ["SI=F", "XAG"]
         assert table(app, "indices").row_count == 0
         await pilot.press("enter")
-        assert app.focused is table(app, "indices")
+        assert app.focused is table(app, "metals")  # the first pane with matches
         assert row_symbols(table(app, "metals")) == ["SI=F", "XAG"]
         await pilot.press("escape")
         assert table(app, "metals").row_count == 7
@@ -128,7 +128,8 @@ async def test_pause_freezes_updates_and_resume_applies_the_latest() -> None:
     ("size", "mode"),
     [
         ((80, 24), Layout.NARROW),
-        ((120, 40), Layout.MEDIUM),
+        ((120, 40), Layout.WIDE),
+        ((80, 47), Layout.MEDIUM),
         ((200, 60), Layout.WIDE),
         ((40, 10), Layout.TOO_SMALL),
     ],
@@ -153,7 +154,7 @@ async def test_resizing_while_running_keeps_cursor_and_rows() -> None:
         await pilot.press("down", "down", "down")
         for size, mode in (
             ((80, 24), Layout.NARROW),
-            ((120, 40), Layout.MEDIUM),
+            ((80, 47), Layout.MEDIUM),
             ((200, 60), Layout.WIDE),
         ):
             await pilot.resize_terminal(*size)
@@ -242,11 +243,18 @@ async def test_a_changed_price_flashes_briefly_except_in_low_bandwidth(low_bandw
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(app)
         crypto = table(app, "crypto")
-        flash = crypto._styles.flash  # type: ignore[union-attr]
+        styles = crypto._styles
+        assert styles is not None
+        flash = styles.flash_down  # Bitcoin is above 58,000 in the demo: a downtick
+        assert styles.flash_up.color != flash.color  # up and down flash in their own colours
+        assert flash.color == styles.down.color and styles.flash_up.color == styles.up.color
         touched = app.main_screen.apply(_with_btc_at(app.snapshot, 58_000.0))
         last = crypto.get_cell("BTC-USD", "last")
         assert last.plain == "58,000.00"
         assert (last.style == flash) is not low_bandwidth
+        if not low_bandwidth:
+            app.main_screen.apply(_with_btc_at(app.snapshot, 60_000.0))
+            assert crypto.get_cell("BTC-USD", "last").style == styles.flash_up
         assert touched >= 1
         await pilot.pause(1.3)
         assert crypto.get_cell("BTC-USD", "last").style != flash

@@ -12,6 +12,7 @@ import pytest
 from tui.data.clock import FakeClock
 from tui.data.demo import (
     HEADLINE_SPACING,
+    PROFILES,
     SELLOFF,
     DemoHeadlines,
     DemoQuoteProvider,
@@ -218,14 +219,23 @@ async def test_weekend_shows_fridays_sessions_and_crypto_keeps_trading() -> None
     assert row(frame, "BTC-USD")["as_of"] == saturday
 
 
-async def test_unknown_symbols_are_priced_deterministically() -> None:
-    symbols = ["AAPL", "7203.T", "PEPE-USDT", "SAP.DE"]
-    frame = await frame_at(symbols=symbols)
-    assert frame.equals(await frame_at(symbols=symbols))
-    assert frame["currency"].to_list() == ["USD", "JPY", "USDT", "EUR"]
-    assert (frame["last"] > 0).all()
-    assert row(frame, "7203.T")["session_end"] == datetime(2026, 2, 3, 6, 30, tzinfo=UTC)
-    assert row(frame, "PEPE-USDT")["session_end"] is None
+async def test_unknown_symbols_are_unavailable_never_invented() -> None:
+    """EUR/USD at 414.29 or ^TNX at 52.59 would look like prices: unknown ones get none."""
+    symbols = ["EURUSD=X", "^TNX", "7203.T", "^GSPC"]
+    provider = DemoQuoteProvider(FakeClock(TUESDAY))
+    assert not provider.supports("EURUSD=X") and provider.supports("^GSPC")
+    result = await provider.fetch(symbols)
+    assert result.frame["symbol"].to_list() == ["^GSPC"]
+    assert {e.symbol for e in result.errors} == {"EURUSD=X", "^TNX", "7203.T"}
+    assert all("unavailable" in e.message for e in result.errors)
+
+
+def test_every_known_instrument_has_its_scale_and_market() -> None:
+    from tui.data.instruments import KNOWN
+
+    for symbol, known in KNOWN.items():
+        prof = PROFILES[symbol]
+        assert prof.market == known.market or known.market is None, symbol
 
 
 def test_scenario_table_covers_the_default_watchlist() -> None:

@@ -176,11 +176,12 @@ def test_scalar_columns_follow_quote_field_order() -> None:
     from dataclasses import fields
 
     from tui.data.moves import SCALARS
+    from tui.data.sigma import SIGMA_COLUMNS
     from tui.data.snapshot import Quote
 
     names = tuple(f.name for f in fields(Quote))
     assert names[: len(SCALARS)] == SCALARS
-    assert names[len(SCALARS) :] == ("series", "series_time")
+    assert names[len(SCALARS) :] == ("series", "series_time", *SIGMA_COLUMNS)
 
 
 def test_series_are_read_lazily_and_thinned_for_sparklines() -> None:

@@ -317,7 +317,7 @@ async def test_headlines_table_rows_and_cells() -> None:
         table = table_of(app)
         assert table.row_count == 3
         first = [str(cell) for cell in table.get_row_at(0)]
-        assert first == ["4m", "14:56", "Reuters", "Gold futures, Gold spot", HOSTILE]
+        assert first == ["4m", "14:56", "Reuters", HOSTILE, "Gold futures, Gold spot"]
         last = [str(cell) for cell in table.get_row_at(2)]
         assert last[:3] == ["2d", "2026-03-14", "CNBC"]
         assert "[@click=app.quit]q[/]" in screen_text(app)
@@ -340,7 +340,7 @@ async def test_headlines_update_adds_one_row_without_clearing() -> None:
         await pilot.pause()
         assert table.row_count == 4
         assert keys_before < set(table.rows)
-        assert str(table.get_row_at(0)[4]) == "Silver jumps"  # newest first
+        assert str(table.get_row_at(0)[3]) == "Silver jumps"  # newest first
 
         app.screen.post_message(SnapshotUpdated(dataclasses.replace(make_snapshot(), headlines=())))
         await pilot.pause()

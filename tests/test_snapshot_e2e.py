@@ -82,7 +82,7 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     result = run_cli("snapshot", "--format", "json", "--config", str(config))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"generated_at", "demo", "quotes", "headlines", "errors"}
+    assert set(data) == {"generated_at", "demo", "quotes", "headlines", "errors", "alerts"}
     assert data["demo"] is False
     assert data["generated_at"].endswith("Z")
     quotes = {q["symbol"]: q for q in data["quotes"]}
@@ -104,6 +104,9 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "day_low",
             "as_of",
             "stale",
+            "stale_reason",
+            "sigma",
+            "sigma_window",
         }
         for q in data["quotes"]
     )
@@ -121,6 +124,7 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
     assert spx["change_pct"] == pytest.approx(0.2507563833)
     assert spx["as_of"] == "2025-03-17T14:04:37Z"
     assert spx["stale"] is True  # a recording from 2025 is not live data
+    assert spx["stale_reason"] in ("market_closed", "old")
 
     xau = quotes["XAU"]
     assert (xau["source"], xau["last"], xau["prev_close"], xau["change_pct"]) == (

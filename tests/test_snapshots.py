@@ -25,7 +25,15 @@ def after_data(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     return run_before
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+# Every size the layout rule is checked at (tests/test_layout.py): full screens, tmux
+# half-splits side by side (80x47) and top/bottom (160x23), and below the minimum (40x10).
+SIZES = [
+    (200, 60), (160, 48), (159, 30), (120, 40), (100, 30), (80, 24), (80, 47), (160, 23),
+    (60, 20), (40, 10),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_main_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(frozen_demo_app(), terminal_size=size, run_before=after_data())
 
@@ -34,6 +42,23 @@ def test_detail_view(snap_compare: Any) -> None:
     assert snap_compare(
         frozen_demo_app(), terminal_size=(120, 40), run_before=after_data("2", "down", "enter")
     )
+
+
+def test_crypto_detail_view(snap_compare: Any) -> None:
+    """The 24 h open label, thousands separators on the axis, the labelled reference line."""
+    assert snap_compare(
+        frozen_demo_app(), terminal_size=(120, 40), run_before=after_data("3", "enter")
+    )
+
+
+def test_headline_detail(snap_compare: Any) -> None:
+    assert snap_compare(
+        frozen_demo_app(), terminal_size=(120, 40), run_before=after_data("4", "down", "enter")
+    )
+
+
+def test_headlines_screen_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(frozen_demo_app(), terminal_size=(80, 24), run_before=after_data("n"))
 
 
 def test_help_screen(snap_compare: Any) -> None:

@@ -60,7 +60,7 @@ def test_demo_in_a_tmux_half_split(session: str) -> None:
     tmux("send-keys", "-t", session, "3")
     screen = wait_for(session, "Bitcoin")
     tmux("send-keys", "-t", session, "Enter")
-    wait_for(session, "Previous close")
+    wait_for(session, "24 h open")  # crypto's reference is the rolling 24 h open
     tmux("send-keys", "-t", session, "Escape")
     wait_for(session, "Bitcoin")
     tmux("resize-window", "-t", session, "-x", "200", "-y", "50")

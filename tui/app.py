@@ -14,6 +14,7 @@ from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.engine import Engine
 from tui.data.factory import build_engine
+from tui.data.history import default_cache_dir
 from tui.data.snapshot import MarketSnapshot
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     import httpx
     from textual.command import Provider
 
+    from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
+    from tui.data.alerts import AlertEvent
     from tui.data.share import ShareNode
 
 THEMES: tuple[str, ...] = (
@@ -55,9 +58,13 @@ class MarketmonApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/screens.tcss"]  # noqa: RUF012 (Textual's own type)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Textual 1.0+ binds Ctrl+C to copy; a terminal user expects it to stop the program.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("r", "refresh_now", "Refresh"),
         Binding("p", "toggle_pause", "Pause"),
         Binding("t", "next_theme", "Theme"),
+        Binding("m", "movers", "Movers"),
+        Binding("a", "alerts", "Alerts"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
@@ -72,9 +79,11 @@ class MarketmonApp(App[None]):
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
+        history: bool = False,
         panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
+        self.history = history  # fetch daily closes for σ-moves (the CLI's app does)
         self.config = config
         self.demo = demo
         self.seed = seed
@@ -90,6 +99,9 @@ class MarketmonApp(App[None]):
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
+        self.alerts: AlertMonitor | None = None
+        self.alert_dispatcher: AlertDispatcher | None = None
+        self.alert_problem: str | None = None  # the last alert side effect that failed
         self.share: ShareNode | None = None  # with [share]: fetcher or viewer of a desk
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
@@ -97,6 +109,7 @@ class MarketmonApp(App[None]):
             demo=demo,
             low_bandwidth=low_bandwidth,
             animate=animate,
+            pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
             panes=panes,
         )
         self.main_screen.on_ready = self._apply
@@ -119,7 +132,10 @@ class MarketmonApp(App[None]):
             demo=self.demo,
             seed=self.seed,
             scenario=self.scenario,
+            history=self.history,
+            history_cache=default_cache_dir() if self.history else None,
         )
+        self._start_alerts()
         if self.config.share is not None:
             from tui.data.share import node_for  # the share loads only when configured
 
@@ -139,6 +155,57 @@ class MarketmonApp(App[None]):
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
         self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
+
+    def _start_alerts(self) -> None:
+        """Rules from the config; state and log in the platform state dir unless configured."""
+        from tui.data.alert_dispatch import (
+            AlertDispatcher,
+            AlertMonitor,
+            AlertStateFile,
+            default_state_dir,
+        )
+
+        conf = self.config.alerts
+        if not conf.rules:
+            return
+        state_dir = default_state_dir()
+        # The simulated market keeps its own fired state: a demo alert must not stop a live
+        # one from firing later the same day.
+        state = state_dir / ("alerts-state-demo.json" if self.demo else "alerts-state.json")
+        self.alerts = AlertMonitor(conf.rules, AlertStateFile(state), self.clock.now)
+        ring = conf.bell if conf.bell is not None else not self.low_bandwidth
+        self.alert_dispatcher = AlertDispatcher(
+            conf.log or state_dir / "alerts.jsonl", conf.command, self.bell if ring else None
+        )
+
+    def _check_alerts(self, snapshot: MarketSnapshot) -> None:
+        if self.alerts is None:
+            return
+        events, problem = self.alerts.check(snapshot)
+        for event in events:
+            self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
+        if problem:
+            self._show_alert_problem([problem])
+        # Only the desk's fetcher writes the log and runs commands (a desk of four rings once);
+        # a viewer still shows the toast.
+        if events and self.alert_dispatcher is not None and self.is_fetcher:
+            self.run_worker(self._dispatch(events), group="alerts")
+
+    async def _dispatch(self, events: tuple[AlertEvent, ...]) -> None:
+        assert self.alert_dispatcher is not None
+        problems = await self.alert_dispatcher.dispatch(events)
+        if problems:
+            self._show_alert_problem(problems)
+        elif self.alert_problem is not None:  # it works again (e.g. the disk has room)
+            self.alert_problem = None
+            self.main_screen.set_notice(None)
+
+    def _show_alert_problem(self, problems: list[str]) -> None:
+        """Shown on the status line and as a toast; the app keeps running."""
+        self.alert_problem = problems[-1]
+        self.main_screen.set_notice(self.alert_problem)
+        for problem in problems:
+            self.notify(problem, title="Alert failed", severity="error", timeout=8, markup=False)
 
     def _startup_over(self) -> None:
         if self.on_first_prices is not None:
@@ -174,7 +241,10 @@ class MarketmonApp(App[None]):
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        if self.engine is None or self.paused or not self._changed_since_apply:
+        if self.engine is None or not self._changed_since_apply:
+            return
+        if self.paused:
+            self._apply_paused()
             return
         if not self.main_screen.ready:
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
@@ -190,15 +260,25 @@ class MarketmonApp(App[None]):
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
+        self._check_alerts(snapshot)
         if snapshot.quote_count and self.on_first_prices is not None:
             self.call_after_refresh(self._startup_over)  # once they are painted
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
 
+    def _apply_paused(self) -> None:
+        """Paused: the prices stay frozen, their ages, staleness and the status line do not."""
+        if self.engine is None or self.snapshot is None or not self.main_screen.ready:
+            return
+        from tui.data.paused import paused_view
+
+        # _changed_since_apply stays set: resuming applies the latest live snapshot.
+        view = paused_view(self.snapshot, self.engine.snapshot())
+        self.main_screen.apply(view, flash=False)
+
     def _tick(self) -> None:
-        """Ages and staleness move with the clock even when no source answers."""
-        if not self.paused:
-            self._changed()
+        """Ages and staleness move with the clock even when no source answers (or paused)."""
+        self._changed()
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -226,6 +306,26 @@ class MarketmonApp(App[None]):
         from tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(key_help()))
+
+    def action_movers(self) -> None:
+        from tui.screens.movers import MoversScreen
+
+        if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
+            self.push_screen(MoversScreen(self.snapshot, self.clock.now))
+
+    def action_alerts(self) -> None:
+        from tui.screens.alerts import AlertsScreen
+
+        if isinstance(self.screen, AlertsScreen):
+            return
+        monitor = self.alerts
+        self.push_screen(
+            AlertsScreen(
+                lambda: monitor.fired if monitor is not None else (),
+                self.config.alerts.rules,
+                lambda: self.alert_problem,
+            )
+        )
 
     def on_open_detail(self, message: OpenDetail) -> None:
         from tui.screens.detail import DetailScreen
@@ -258,16 +358,19 @@ def key_help() -> list[tuple[str, str]]:
         ("Tab / Shift+Tab", "next / previous pane"),
         ("↑ ↓ / j k", "move within a pane"),
         ("Enter", "open the detail view (chart, stats, related headlines)"),
-        ("Esc", "back / close the filter"),
-        ("s", "cycle the sort: change %, name, region"),
+        ("Esc", "close a view / clear the filter"),
+        ("s", "cycle the sort: change %, name, group (region, type)"),
         ("/", "filter by name or symbol"),
         ("n", "all headlines with their times"),
+        ("m", "movers: every instrument ranked by |σ|, the most unusual move first"),
+        ("a", "alerts fired this session, with their times"),
         ("r", "refresh now"),
         ("p", "pause / resume live updates"),
         ("t", "switch theme"),
         ("Ctrl+P", "command palette: instruments and actions"),
         ("?", "this help"),
-        ("q", "quit"),
+        ("q", "close a view; on the main screen, quit"),
+        ("Ctrl+C", "quit"),
     ]
 
 
@@ -281,6 +384,7 @@ def create_app(
     clock: Clock | None = None,
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
+    history: bool = False,
     panes: Sequence[str] | None = None,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
@@ -293,6 +397,7 @@ def create_app(
         clock=clock,
         client=client,
         animate=animate,
+        history=history,
         panes=panes,
     )
 
@@ -312,6 +417,7 @@ def run_app(
         seed=seed,
         scenario=scenario,
         low_bandwidth=low_bandwidth,
+        history=True,
         panes=panes,
     )
     app.on_first_prices = end_startup_pause

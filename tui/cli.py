@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and exit (status 0 when at least one quote was obtained, else 1).",
     )
     snap.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    snap.add_argument(
+        "--headlines",
+        action="store_true",
+        help="with --format csv: the headlines (published, source, title, url, related) "
+        "instead of the quotes",
+    )
     _common(snap, suppress=True)
     serve = sub.add_parser(
         "serve",
@@ -135,6 +142,7 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
     async def fetch() -> MarketSnapshot:
         from tui.data.clock import SystemClock
         from tui.data.factory import build_engine
+        from tui.data.history import default_cache_dir
         from tui.data.http import make_client
 
         async with make_client(read_timeout=config.general.timeout) as client:
@@ -145,25 +153,38 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
                 demo=args.demo,
                 seed=args.seed,
                 scenario=args.scenario,
+                history=True,
+                history_cache=default_cache_dir(),
             )
             return await engine.refresh_once()
 
     snap = asyncio.run(fetch())
+    # The rules are evaluated once, from a clean state and without side effects: the command
+    # lists what fires now; the log, the bell and the alert command belong to the live app.
+    from tui.data.alerts import evaluate
+
+    fired, _ = evaluate(snap, config.alerts.rules, {})
     if args.format == "json":
         from tui.data.export import to_json
 
-        sys.stdout.write(to_json(snap) + "\n")
+        sys.stdout.write(to_json(snap, [e.record() for e in fired]) + "\n")
     elif args.format == "csv":
-        from tui.data.export import to_csv
+        from tui.data.export import headlines_csv, to_csv
 
-        sys.stdout.write(to_csv(snap))
+        sys.stdout.write(headlines_csv(snap) if args.headlines else to_csv(snap))
     else:
         from rich.console import Console
 
         from tui.render.snapshot_table import print_snapshot
 
-        console = Console()
-        if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
-            console = Console(width=160)
-        print_snapshot(snap, console)
+        console = Console()  # Rich takes the width from COLUMNS when it is set
+        piped = not console.is_terminal
+        if piped and not os.environ.get("COLUMNS", "").isdigit():
+            console = Console(width=160)  # piped: do not squeeze columns into 80 characters
+        print_snapshot(snap, console, all_headlines=piped)
+        if fired:
+            from rich.text import Text
+
+            for event in fired:
+                console.print(Text(f"ALERT {event.symbol} {event.rule}: {event.message}"))
     return 0 if snap.quote_count else 1

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.config_alerts import parse_alerts
+from tui.data.alerts import AlertsConfig
 from tui.data.instruments import (
     DEFAULT_GROUPS,
     DEFAULT_SOURCES,
@@ -109,6 +111,7 @@ class Config:
     headlines: HeadlinesConfig
     panes: Mapping[str, PaneConfig]
     path: Path | None = None
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     share: ShareConfig | None = None  # None: every instance polls on its own
 
     def instruments(self) -> tuple[Instrument, ...]:
@@ -175,7 +178,7 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes", "share"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "share"}
 _SHARE_KEYS = {"redis", "lease"}
 _GENERAL_KEYS = {"refresh", "timeout", "max_response_bytes", "per_host", "backoff_cap"}
 _PROVIDER_KEYS = {"base_url", "interval", "max_age"}
@@ -301,12 +304,15 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
 
     panes_raw = check.table(data, "panes", set(PANES))
     panes = {name: _pane(check, panes_raw, name) for name in PANES}
+    board = {s for pane in panes.values() for s in pane.symbols}
+    alerts = parse_alerts(check, data, board, path)
     return Config(
         general=general,
         providers=providers,
         headlines=headlines,
         panes=panes,
         path=path,
+        alerts=alerts,
         share=_share(check, data),
     )
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from tui.app import MarketmonApp, create_app
-from tui.config import default_config
+from tui.config import Config, default_config
 from tui.data.clock import VirtualClock
 
 # Tuesday 3 February 2026, 15:30 UTC: New York, London and Frankfurt are open; Tokyo, Seoul
@@ -14,10 +14,12 @@ from tui.data.clock import VirtualClock
 FROZEN_AT = datetime(2026, 2, 3, 15, 30, tzinfo=UTC)
 
 
-def frozen_demo_app(*, low_bandwidth: bool = False, seed: int = 7) -> MarketmonApp:
+def frozen_demo_app(
+    *, low_bandwidth: bool = False, seed: int = 7, config: Config | None = None
+) -> MarketmonApp:
     """The simulated market at :data:`FROZEN_AT`, with every timer and animation off."""
     return create_app(
-        default_config(),
+        config or default_config(),
         demo=True,
         seed=seed,
         low_bandwidth=low_bandwidth,

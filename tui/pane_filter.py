@@ -40,21 +40,3 @@ def parse_panes(text: str) -> tuple[str, ...]:
     if not out:
         raise ValueError(f"no pane named (known: {', '.join(known)})")
     return tuple(out)
-
-
-def arrange_subset(panes: tuple[str, ...], mode: str) -> tuple[int, int, str | None]:
-    """The grid (columns, rows, the pane spanning the bottom row) for a chosen subset.
-
-    ``mode`` is the layout's class for the terminal size ("-wide", "-medium", "-narrow").
-    Wide: quote panes side by side, the news across the bottom when it is chosen with two or
-    more others. Medium: two columns. Narrow: one pane at a time (the tabs switch).
-    """
-    count = len(panes)
-    if count <= 1 or mode == "-narrow":
-        return 1, 1, None
-    if mode == "-wide":
-        quotes = [p for p in panes if p != NEWS]
-        if NEWS in panes and len(quotes) >= 2:
-            return len(quotes), 2, NEWS
-        return count, 1, None
-    return 2, (count + 1) // 2, None

@@ -9,11 +9,14 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.widgets.data_table import ColumnKey
 
 from tui import format as fmt
 from tui.data.snapshot import Headline
 from widgets.live_table import LiveTable
 from widgets.theme_styles import CellStyles, cell_styles
+
+SOURCE_WIDTH = 18  # "Demo Markets Desk", "Yahoo Finance", "Cointelegraph" whole
 
 
 def headline_key(headline: Headline) -> str:
@@ -32,12 +35,14 @@ class NewsTable(LiveTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Headline", show=True),
     ]
 
     DEFAULT_CSS = """
     NewsTable {
         height: 1fr;
         scrollbar-size-vertical: 1;
+        overflow-x: hidden;  /* the title column is fitted to the width: no stray scrollbar */
     }
     """
 
@@ -51,8 +56,19 @@ class NewsTable(LiveTable):
 
     def on_mount(self) -> None:
         self.add_column("Age", width=4, key="age")
-        self.add_column("Source", width=14, key="source")
-        self.add_column("Headline", key="title")
+        self.add_column("Source", width=SOURCE_WIDTH, key="source")
+        self.add_column("Headline", width=self._title_width(), key="title")
+
+    def _title_width(self) -> int:
+        """What the age and source columns leave (a wider title would scroll sideways)."""
+        return max(10, self.size.width - 4 - SOURCE_WIDTH - 3 * 2 - 1)
+
+    def on_resize(self) -> None:
+        column = self.columns.get(ColumnKey("title"))
+        if column is not None and column.width != self._title_width():
+            column.width = self._title_width()
+            self._require_update_dimensions = True
+            self.refresh(layout=True)
 
     def update_headlines(
         self, headlines: Sequence[Headline], now: datetime, names: Mapping[str, str]
@@ -97,6 +113,9 @@ class NewsTable(LiveTable):
                 self.sort("title", key=lambda cell: self._order.get(cell.row_key, 0))
         return touched
 
+    def headline(self, key: str) -> Headline | None:
+        return self._items.get(key)
+
     def restyle(self, now: datetime) -> None:
         """The theme changed: rows are written again with the new colours."""
         self._styles = None
@@ -110,8 +129,8 @@ class NewsTable(LiveTable):
         styles = self._styles or cell_styles(self.app)
         text = _Keyed(no_wrap=True, overflow="ellipsis")
         text.row_key = key
-        tags = [self._names.get(s, s) for s in headline.related]
-        if tags:
-            text.append(" ".join(tags) + " ▸ ", style=styles.accent)
         text.append(headline.title)
+        tags = [self._names.get(s, s) for s in headline.related]
+        if tags:  # after the title, so the title is what a narrow pane shows
+            text.append(" · " + ", ".join(tags), style=styles.accent)
         return text

@@ -9,7 +9,6 @@ show depends on the table's width (a tmux half-split still gets name, last and c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
@@ -22,6 +21,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from tui import format as fmt
 from tui.data.snapshot import Quote, StaleReason
+from tui.layout import COLUMNS, Column, choose_columns, name_width
 from widgets.live_table import LiveTable
 from widgets.spark import range_bar, sparkline
 from widgets.theme_styles import CellStyles, cell_styles
@@ -38,38 +38,14 @@ class SortMode(StrEnum):
 SORT_CYCLE = (SortMode.CHANGE, SortMode.NAME, SortMode.REGION)
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-    right: bool
-    priority: int  # lower is kept longer when the table is narrow
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("group", "Region", 8, False, 4),
-    Column("name", "Name", 12, False, 0),
-    Column("symbol", "Symbol", 9, False, 7),
-    Column("last", "Last", 10, True, 1),
-    Column("chg", "Chg", 9, True, 6),
-    Column("pct", "Chg %", 7, True, 2),
-    Column("spark", "Day", 8, False, 5),
-    Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 6, True, 3),
-)
-PADDING = 2  # DataTable cell_padding=1 on each side
 SHORT_GROUPS = {"Asia-Pacific": "Asia-Pac"}
 
 
-def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
-    """The most important columns that fit in ``width`` cells, in display order."""
-    candidates = [c for c in COLUMNS if grouped or c.key != "group"]
-    budget = width - 2  # vertical scrollbar
-    keep = sorted(candidates, key=lambda c: c.priority)
-    while len(keep) > 3 and sum(c.width + PADDING for c in keep) > budget:
-        keep.pop()
-    return tuple(c for c in COLUMNS if c in keep)
+def _tick_direction(old: float | None, new: float) -> int:
+    """+1 for an uptick, -1 for a downtick, 0 when the old price was unknown."""
+    if old is None:
+        return 0
+    return 1 if new > old else -1
 
 
 class KeyedText(Text):
@@ -94,8 +70,11 @@ class QuoteTable(LiveTable):
     }
     """
 
-    def __init__(self, *, flash: bool = True, id: str | None = None) -> None:
+    def __init__(
+        self, *, flash: bool = True, id: str | None = None, group_label: str = "Group"
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)
+        self.group_label = group_label  # named by what the pane groups: Region, Type…
         self.flash_enabled = flash
         self.sort_mode = SortMode.REGION
         self.filter_text = ""
@@ -111,9 +90,12 @@ class QuoteTable(LiveTable):
         self._layout: tuple[tuple[Column, ...], int] = ((), 0)
         self._grouped = False
         self._styles: CellStyles | None = None
-        self._flashing: dict[str, float] = {}
+        self._flashing: dict[str, int] = {}  # symbol -> +1 ticked up, -1 down
         self._unflash_timer_due = False
         self._waiting_for_width = False  # quotes arrived before the first layout
+        # Columns the main screen's layout rule gave this table (keys, name width); without
+        # one (a table on its own) the columns follow the table's own width.
+        self._planned: tuple[tuple[str, ...], int] | None = None
 
     # --- public API -------------------------------------------------------------------------
 
@@ -124,7 +106,7 @@ class QuoteTable(LiveTable):
         previous = self._quotes
         self._quotes = {q.symbol: q for q in quotes}
         groups = {q.group for q in quotes}
-        if not self.size.width:
+        if not self.size.width and self._planned is None:
             # Not laid out yet: the columns depend on the width, so the first Resize builds
             # them (building them for a guessed width would paint every row twice).
             self._grouped = len(groups) > 1
@@ -137,7 +119,7 @@ class QuoteTable(LiveTable):
             for symbol, quote in self._quotes.items():
                 old = previous.get(symbol)
                 if old is not None and old.last != quote.last and quote.last is not None:
-                    self._flashing[symbol] = 0.0
+                    self._flashing[symbol] = _tick_direction(old.last, quote.last)
         return self._sync()
 
     def set_sort(self, mode: SortMode) -> None:
@@ -155,6 +137,21 @@ class QuoteTable(LiveTable):
         self._sigs.clear()
         self._sync()
 
+    def set_plan(self, columns: tuple[str, ...], name_width: int) -> None:
+        """Take the columns the layout rule chose (before layout, hidden or not: a key burst
+        may select a row of a pane that has not been painted yet)."""
+        if self._planned == (columns, name_width):
+            return
+        self._planned = (columns, name_width)
+        if self._quotes and self._layout_for(self.size.width) != self._layout:
+            self._waiting_for_width = False
+            self._rebuild_columns()
+
+    @property
+    def match_count(self) -> int:
+        """Rows the current filter lets through."""
+        return len(self._visible())
+
     @property
     def visible_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._columns)
@@ -171,6 +168,8 @@ class QuoteTable(LiveTable):
     # --- internals --------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
+        if self._planned is not None:
+            return  # the layout rule decides, and says so through set_plan
         if self._quotes and (
             self._waiting_for_width or self._layout_for(event.size.width) != self._layout
         ):
@@ -179,21 +178,25 @@ class QuoteTable(LiveTable):
 
     def _layout_for(self, width: int) -> tuple[tuple[Column, ...], int]:
         """Columns that fit, and the width the name column gets out of the spare room."""
+        if self._planned is not None:
+            keys, planned_name = self._planned
+            wanted = set(keys) - (set() if self._grouped else {"group"})
+            return tuple(c for c in COLUMNS if c.key in wanted), planned_name
         columns = choose_columns(width or 200, self._grouped)
-        spare = max(0, (width or 0) - 2 - sum(c.width + PADDING for c in columns))
-        return columns, COLUMNS[1].width + min(spare, 10)
+        return columns, name_width(width or 0, columns, COLUMNS[1].width + 10)
 
     def _rebuild_columns(self) -> None:
         """Only on a width or grouping change (never on a data refresh)."""
         cursor_symbol = self.symbol_at_cursor()
         self._layout = self._layout_for(self.size.width)
-        self._columns, name_width = self._layout
+        self._columns, name_cells = self._layout
         self.clear(columns=True)
         self._shown = {}
         self._sigs.clear()
         for col in self._columns:
-            width = name_width if col.key == "name" else col.width
-            label = Text(col.label, justify="right" if col.right else "left")
+            width = name_cells if col.key == "name" else col.width
+            header = self.group_label if col.key == "group" else col.label
+            label = Text(header, justify="right" if col.right else "left")
             self.add_column(label, width=width, key=col.key)
         self._sync(force_sort=True)
         if cursor_symbol:
@@ -268,8 +271,8 @@ class QuoteTable(LiveTable):
         ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
-                q.day_low, q.range_pos, q.as_of, q.stale_reason,
-                first_in_group, q.symbol in self._flashing, age)  # fmt: skip
+                q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
+                first_in_group, self._flashing.get(q.symbol), age)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -321,10 +324,15 @@ class QuoteTable(LiveTable):
             direction = styles.down
         stale = q.stale_reason is not None
         last_style = styles.muted if stale else Style()
-        if q.symbol in self._flashing:
-            last_style = styles.flash
+        tick = self._flashing.get(q.symbol)
+        if tick is not None:
+            last_style = {1: styles.flash_up, -1: styles.flash_down}.get(tick, styles.flash)
         group = SHORT_GROUPS.get(q.group, q.group) if first_in_group else ""
-        name = KeyedText(q.name, style=styles.muted if not q.has_data else Style())
+        places = fmt.quote_decimals(q)
+        name = KeyedText(
+            fmt.fit_name(q.name, self._layout[1] or len(q.name)),
+            style=styles.muted if not q.has_data else Style(),
+        )
         name.row_key = q.symbol
         name.no_wrap = True
         name.overflow = "ellipsis"
@@ -332,9 +340,10 @@ class QuoteTable(LiveTable):
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last), style=last_style, justify="right"),
-            "chg": Text(fmt.change(q.change), style=direction, justify="right"),
+            "last": Text(fmt.price(q.last, places), style=last_style, justify="right"),
+            "chg": Text(fmt.change(q.change, places), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
+            "sigma": Text(fmt.sigma(q.sigma), style=direction, justify="right"),
             "spark": Text(sparkline(q.spark or q.series, 8), style=direction),
             "range": Text(range_bar(q.range_pos, 7), style=styles.muted),
             "age": self._age_cell(q, styles),

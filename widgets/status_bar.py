@@ -86,6 +86,7 @@ class SourceStatusBar(Widget):
         self._now = now
         self._animated = animate
         self._statuses: tuple[SourceStatus, ...] = ()
+        self._notice: str | None = None  # an app error shown before the sources
         self._shown: Text | None = None  # what was last painted
         self._timer: Timer | None = None
 
@@ -98,6 +99,10 @@ class SourceStatusBar(Widget):
         if new != self._statuses:
             self._statuses = new
             self._repaint_if_changed()
+
+    def set_notice(self, text: str | None) -> None:
+        self._notice = sanitize_text(text, 120) if text else None
+        self._repaint_if_changed()
 
     def on_mount(self) -> None:
         if self._animated:
@@ -126,6 +131,9 @@ class SourceStatusBar(Widget):
                 line = self._line(now, ages="failing")
             if line.cell_len > width:
                 line = self._line(now, ages="none")
+        if self._notice:
+            notice = Text(self._notice, self.get_component_rich_style("source-status--offline"))
+            line = Text.assemble(notice, Text(SEPARATOR), line)
         line.no_wrap = True
         line.end = ""
         line.truncate(width, overflow="ellipsis")

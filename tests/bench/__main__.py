@@ -23,6 +23,7 @@ SUITES: dict[str, str] = {
     "stack": "tests.bench.stack",
     "footprint": "tests.bench.footprint",
     "compute": "tests.bench.compute",
+    "sigma": "tests.bench.sigma",
     "poll": "tests.bench.poll",
     "ui": "tests.bench.ui_update",
     "share": "tests.bench.share",

@@ -18,6 +18,7 @@ from tests.bench.figures import Figure
 from tui.app import MarketmonApp, create_app
 from tui.config import _build
 from tui.data.clock import VirtualClock
+from tui.data.demo import PROFILES, Profile
 from tui.data.snapshot import MarketSnapshot
 from tui.demo_app import FROZEN_AT, wait_for_data
 from widgets.quote_table import QuoteTable
@@ -28,6 +29,9 @@ CHANGED = 100
 
 def big_app() -> MarketmonApp:
     symbols = [f"SYM{i:04d}" for i in range(ROWS)]
+    # The demo prices only instruments it knows: make these 1,000 known to it for the run.
+    for i, symbol in enumerate(symbols):
+        PROFILES.setdefault(symbol, Profile(50.0 + i, "USD", "NYSE", 0.01))
     config = _build(
         {
             "headlines": {"feeds": []},

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from tui.data.clock import Clock
+from tui.data.errors import ErrorKind, SourceError
 from tui.data.instruments import KNOWN
 from tui.data.markets import MARKETS, Market
 from tui.data.providers.base import ProviderResult, QuoteProvider
@@ -292,11 +293,22 @@ class DemoQuoteProvider(QuoteProvider):
         self._paths: dict[tuple[str, int, int], _Path] = {}
 
     def supports(self, symbol: str) -> bool:
-        return True
+        """Only instruments whose scale and market the demo knows (:data:`PROFILES`): any
+        other is shown unavailable, never with an invented price that looks plausible."""
+        return symbol in PROFILES
 
     async def fetch(self, symbols: Sequence[str]) -> ProviderResult:
         now = self.clock.now()
-        return ProviderResult(_frame([self._quote(s, now) for s in dict.fromkeys(symbols)]))
+        wanted = list(dict.fromkeys(symbols))
+        errors = tuple(
+            SourceError(
+                "demo", s, ErrorKind.UNSUPPORTED, "not in the simulated market: unavailable"
+            )
+            for s in wanted
+            if s not in PROFILES
+        )
+        known = [s for s in wanted if s in PROFILES]
+        return ProviderResult(_frame([self._quote(s, now) for s in known]), errors)
 
     def _noise_chunk(self, key: str, day: int) -> list[float]:
         """Standard normal bar noise for one UTC day of ``key``'s path."""

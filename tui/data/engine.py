@@ -19,9 +19,11 @@ from tui.data.backoff import Backoff
 from tui.data.clock import Clock
 from tui.data.errors import ErrorKind, FetchError, SourceError
 from tui.data.headlines import merge_headlines, relate_headlines
+from tui.data.history import HistorySource
 from tui.data.instruments import Instrument
 from tui.data.moves import compute_moves, instruments_frame, pane_snapshots, select_quotes
 from tui.data.providers.base import QuoteProvider
+from tui.data.sigma import SigmaStep
 from tui.data.snapshot import Headline, HeadlineResult, MarketSnapshot
 from tui.data.source_state import SourceState
 from tui.data.store import QuoteStore
@@ -54,6 +56,7 @@ class Engine:
         clock: Clock,
         headlines: HeadlineFeed | None = None,
         backoff: Backoff | None = None,
+        history: HistorySource | None = None,
     ) -> None:
         self.instruments = tuple(instruments)
         self.providers = dict(providers)
@@ -61,6 +64,8 @@ class Engine:
         self.clock = clock
         self.headline_feed = headlines
         self.backoff = backoff or Backoff()
+        self.history = history
+        self._sigma = SigmaStep()
         self.store = QuoteStore()
         self.headlines: tuple[Headline, ...] = ()
         self._headline_errors: tuple[SourceError, ...] = ()
@@ -178,6 +183,8 @@ class Engine:
         """Fetch everything once, walking each chain until every symbol has an answer."""
         tried: set[tuple[str, str]] = set()
         tasks = [asyncio.create_task(self.fetch_headlines())]
+        if self.history is not None:
+            tasks.append(asyncio.create_task(self.history.fetch_missing()))
         while True:
             batch: dict[str, list[str]] = {}
             for source in self.providers:
@@ -210,6 +217,8 @@ class Engine:
         loops = [self._quote_loop(src, changed) for src in self.states if src != HEADLINES]
         if self.headline_feed is not None:
             loops.append(self._headline_loop(changed))
+        if self.history is not None:
+            loops.append(self.history.run(changed))
         tasks = [asyncio.create_task(loop) for loop in loops]
         try:
             await asyncio.gather(*tasks)
@@ -277,6 +286,8 @@ class Engine:
         now = self.clock.now()
         selected = select_quotes(self.store.candidates(), self._chain_frame)
         moves = compute_moves(selected, self._instruments_frame, now, self.settings.max_age)
+        if self.history is not None:
+            moves = self._sigma(moves, self.history.frame())
         errors = self.store.errors() + self._headline_errors + self.no_source_errors()
         return MarketSnapshot(
             generated_at=now,

@@ -1,6 +1,7 @@
 """Plain-data views of a snapshot for ``marketmon snapshot --format json|csv``.
 
-The JSON shape is a contract with scripts that consume it; do not add or rename keys.
+The JSON shape is a contract with scripts that consume it: keys are only ever added (``sigma``,
+``sigma_window``, the top-level ``alerts``), never renamed or removed.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.data.sigma import SIGMA_WINDOW
 from tui.data.snapshot import MarketSnapshot, Quote
 
 QUOTE_FIELDS: tuple[str, ...] = (
@@ -28,7 +31,11 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "day_low",
     "as_of",
     "stale",
+    "stale_reason",  # market_closed / old / source_failing, empty when fresh
+    "sigma",
+    "sigma_window",
 )
+HEADLINE_FIELDS: tuple[str, ...] = ("published", "source", "title", "url", "related")
 
 
 def iso_utc(when: datetime | None) -> str | None:
@@ -63,10 +70,14 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "day_low": _num(quote.day_low),
         "as_of": iso_utc(quote.as_of),
         "stale": quote.stale,
+        "stale_reason": quote.stale_reason.value if quote.stale_reason else None,
+        "sigma": None if quote.sigma is None else round(quote.sigma, 2),
+        "sigma_window": SIGMA_WINDOW,
     }
 
 
-def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
+def snapshot_record(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON document; ``alerts`` are the fired alerts' records (``AlertEvent.record``)."""
     return {
         "generated_at": iso_utc(snap.generated_at),
         "demo": snap.demo,
@@ -78,11 +89,12 @@ def snapshot_record(snap: MarketSnapshot) -> dict[str, Any]:
         "errors": [
             {"source": e.source, "symbol": e.symbol, "message": e.message} for e in snap.errors
         ],
+        "alerts": list(alerts),
     }
 
 
-def to_json(snap: MarketSnapshot) -> str:
-    return json.dumps(snapshot_record(snap), indent=2, ensure_ascii=False)
+def to_json(snap: MarketSnapshot, alerts: Sequence[dict[str, Any]] = ()) -> str:
+    return json.dumps(snapshot_record(snap, alerts), indent=2, ensure_ascii=False)
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
@@ -105,7 +117,27 @@ def to_csv(snap: MarketSnapshot) -> str:
         if quote.has_data:
             row = quote_record(quote)
             row["stale"] = "true" if row["stale"] else "false"
+            row["stale_reason"] = row["stale_reason"] or ""
             for key in CSV_TEXT_FIELDS:
                 row[key] = spreadsheet_safe(row[key])
             writer.writerow(row)
+    return buffer.getvalue()
+
+
+def headlines_csv(snap: MarketSnapshot) -> str:
+    """``snapshot --format csv --headlines``: one row per headline, newest first; related
+    symbols separated by spaces."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(HEADLINE_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for h in snap.headlines:
+        writer.writerow(
+            {
+                "published": iso_utc(h.published) or "",
+                "source": spreadsheet_safe(h.source),
+                "title": spreadsheet_safe(h.title),
+                "url": spreadsheet_safe(h.url),
+                "related": " ".join(h.related),
+            }
+        )
     return buffer.getvalue()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
+from tui.data.history import HistorySource
 from tui.data.instruments import PANES
 from tui.data.providers.base import QuoteProvider
 
@@ -27,12 +29,20 @@ def build_engine(
     seed: int = 7,
     scenario: str = "selloff",
     rng: random.Random | None = None,
+    history: bool = False,
+    history_cache: Path | None = None,
 ) -> Engine:
-    """An engine over live providers (sharing ``client``) or over the simulated market."""
+    """An engine over live providers (sharing ``client``) or over the simulated market.
+
+    ``history``: fetch daily closes for σ-moves (the CLI and the app; tests opt in), cached in
+    ``history_cache`` (None: in memory only). The demo always has its simulated history.
+    """
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
+    daily: HistorySource | None = None
+    symbols = [i.symbol for i in config.instruments()]
     if demo:
         from tui.data.demo import DemoHeadlines, DemoQuoteProvider
 
@@ -42,6 +52,9 @@ def build_engine(
         intervals = {DEMO: config.general.refresh, HEADLINES: config.headlines.interval}
         max_age = {DEMO: DemoQuoteProvider.default_max_age}
         headlines = DemoHeadlines(clock, seed=seed, scenario=scenario)
+        from tui.data.demo_history import DemoHistory
+
+        daily = DemoHistory(symbols, clock, seed=seed)
     else:
         from tui.data.http import Fetcher  # httpx and the live providers load only here
         from tui.data.providers.registry import PROVIDERS
@@ -71,6 +84,12 @@ def build_engine(
             if config.headlines.feeds
             else None
         )
+        if history:
+            from tui.data.history import DailyHistory
+
+            daily = DailyHistory(
+                fetcher, config.providers["yahoo"].base_url, symbols, clock, history_cache
+            )
     settings = EngineSettings(
         chains=chains,
         intervals=intervals,
@@ -78,4 +97,4 @@ def build_engine(
         max_headlines=config.headlines.max_items,
         demo=demo,
     )
-    return Engine(config.instruments(), providers, settings, clock, headlines, backoff)
+    return Engine(config.instruments(), providers, settings, clock, headlines, backoff, daily)

@@ -16,6 +16,7 @@ from tui.data.instruments import Instrument
 from tui.data.lazy import list_cells
 from tui.data.markets import MARKETS
 from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
+from tui.data.sigma import SIGMA_COLUMNS
 from tui.data.snapshot import PaneSnapshot, Quote, StaleReason
 
 INSTRUMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -157,12 +158,17 @@ def pane_snapshots(
     reasons[None] = None
     # Positional construction (faster): the scalar columns are in Quote's field order.
     columns = [moves.get_column(name).to_list() for name in SCALARS]
-    for i, row in enumerate(zip(*columns, strict=True)):
+    # σ columns exist only when daily history was joined in (tui.data.sigma).
+    extra = [
+        moves.get_column(name).to_list() if name in moves.columns else [None] * moves.height
+        for name in SIGMA_COLUMNS
+    ]
+    for i, row in enumerate(zip(*columns, *extra, strict=True)):
         (pane, group, symbol, name, source, currency, last, prev, change, pct, high, low, pos,
-         as_of, reason) = row  # fmt: skip
+         as_of, reason, sigma, sigma_daily, pos_52w) = row  # fmt: skip
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
-                      series_time[i])  # fmt: skip
+                      series_time[i], sigma, sigma_daily, pos_52w)  # fmt: skip
         if pane not in by_pane:
             by_pane[pane] = []
         by_pane[pane].append(quote)

@@ -24,11 +24,11 @@ class StaleReason(StrEnum):
 
 
 class SnapshotOrigin(StrEnum):
-    """Where a snapshot's prices came from: alerts and the recorder act only on live ones."""
+    """Where a snapshot's prices come from: alerts fire only on live ones."""
 
-    LIVE = "live"  # computed from the sources in this run
-    CACHED = "cached"  # the last-known snapshot of a previous run, shown until live prices arrive
-    REPLAY = "replay"  # read back from a recording
+    LIVE = "live"
+    CACHED = "cached"  # the last-known snapshot, read back from disk
+    REPLAY = "replay"  # a recording played back
 
 
 class SourceHealth(StrEnum):
@@ -76,6 +76,12 @@ class Quote:
     # The day's series, oldest first (read lazily from the moves frame: see tui.data.lazy).
     series: Sequence[float] = ()
     series_time: Sequence[datetime] = ()
+    # How unusual today's move is (tui.data.sigma): change over the σ of the last 60 daily
+    # changes; null without enough history. ``sigma_daily`` is that σ itself, in percent
+    # (basis points for rates); ``range_52w_pos`` is 0 at the 52-week low close, 1 at the high.
+    sigma: float | None = None
+    sigma_daily: float | None = None
+    range_52w_pos: float | None = None
 
     @property
     def spark(self) -> tuple[float, ...]:

@@ -23,13 +23,16 @@ from textual.widgets import Footer, Label, Static
 from textual_plotext import PlotextPlot
 
 from tui import format as fmt
+from tui.data.sigma import is_rate
 from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
 from tui.messages import SnapshotUpdated
+from widgets.theme_styles import FEW_COLOURS, cell_styles, color_system
 
 STALE_TEXT: dict[StaleReason, str] = {
     StaleReason.CLOSED: "market closed",
     StaleReason.OLD: "delayed: older than the source's refresh",
     StaleReason.FAILING: "source failing: showing the last good value",
+    StaleReason.CACHED: "last known value, not refreshed yet",
 }
 
 # (id suffix, label) of the stats panel rows, in display order.
@@ -41,6 +44,9 @@ STATS: tuple[tuple[str, str], ...] = (
     ("high", "Day high"),
     ("low", "Day low"),
     ("range", "Range position"),
+    ("sigma", "σ-move"),
+    ("vol", "60-day σ"),
+    ("range52", "52-week range"),
     ("asof", "As of"),
     ("currency", "Currency"),
     ("source", "Source"),
@@ -105,6 +111,9 @@ class DetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Back"),
+        Binding("j,down", "step(1)", "Next", key_display="j/↓"),
+        Binding("k,up", "step(-1)", "Previous", key_display="k/↑"),
+        Binding("q", "dismiss", "Back", show=False),  # q quits only from the main screen
     ]
 
     def __init__(
@@ -135,7 +144,7 @@ class DetailScreen(Screen[None]):
                 yield Static(id="detail-no-series", markup=False)
             with Grid(id="detail-stats"):
                 for key, label in STATS:
-                    yield Label(label, classes="stat-label")
+                    yield Label(label, id=f"label-{key}", classes="stat-label")
                     yield Label(id=f"stat-{key}", classes="stat-value", markup=False)
         yield Label("Related headlines", id="detail-headlines-title")
         with VerticalScroll(id="detail-headlines"):
@@ -157,11 +166,27 @@ class DetailScreen(Screen[None]):
         quote = find_quote(message.snapshot, self.pane_name, self.symbol)
         if quote is not None:
             self.quote = quote
+        if not self.is_mounted:
+            return  # on_mount renders from what was just stored
         self._render_title()
         self._render_stats()
         self._render_headlines()
         if _series_key(self.quote) != self._drawn_key:
             self._redraw_chart()
+
+    def action_step(self, step: int) -> None:
+        """The next or previous instrument of the pane, without leaving the view."""
+        pane = self.snapshot.pane(self.pane_name)
+        symbols = [q.symbol for q in pane.quotes] if pane is not None else []
+        if not symbols:
+            return
+        here = symbols.index(self.symbol) if self.symbol in symbols else -step
+        self.symbol = symbols[(here + step) % len(symbols)]
+        self.quote = find_quote(self.snapshot, self.pane_name, self.symbol)
+        self._render_title()
+        self._render_stats()
+        self._render_headlines()
+        self._redraw_chart()
 
     def _on_theme_changed(self, _theme: Theme) -> None:
         """The line colours come from the theme, so a theme switch redraws the chart."""
@@ -185,6 +210,12 @@ class DetailScreen(Screen[None]):
         label = self.query_one(f"#stat-{key}", Label)
         label.update(Text(value))
         label.set_classes(f"stat-value {css}" if css else "stat-value")
+        # On an 8/16-colour terminal the theme's up/down colours turn grey: use the table's.
+        direction = None
+        if css in ("up", "down") and color_system(self.app) in FEW_COLOURS:
+            styles = cell_styles(self.app)
+            direction = (styles.up if css == "up" else styles.down).color
+        label.styles.color = Color.from_rich_color(direction) if direction else None
 
     def _render_stats(self) -> None:
         quote = self.quote
@@ -195,15 +226,26 @@ class DetailScreen(Screen[None]):
             self._set_stat("stale", f"{self.symbol} is not in the current snapshot", "stale")
             return
         move = direction(quote.change)
-        self._set_stat("last", fmt.price(quote.last))
-        self._set_stat("prev", fmt.price(quote.prev_close))
-        self._set_stat("change", fmt.change(quote.change), move)
+        places = fmt.quote_decimals(quote)
+        self.query_one("#label-prev", Label).update(reference_label(quote))
+        self._set_stat("last", fmt.price(quote.last, places))
+        self._set_stat("prev", fmt.price(quote.prev_close, places))
+        self._set_stat("change", fmt.change(quote.change, places), move)
         self._set_stat("pct", fmt.percent(quote.change_pct), move)
-        self._set_stat("high", fmt.price(quote.day_high))
-        self._set_stat("low", fmt.price(quote.day_low))
+        self._set_stat("high", fmt.price(quote.day_high, places))
+        self._set_stat("low", fmt.price(quote.day_low, places))
         pos = quote.range_pos
         self._set_stat(
             "range", f"{pos * 100:.0f}%" if pos is not None and math.isfinite(pos) else "—"
+        )
+        self._set_stat("sigma", fmt.sigma(quote.sigma), direction(quote.sigma))
+        unit = " bp" if is_rate(quote.pane, quote.symbol) else "%"
+        vol = quote.sigma_daily
+        self._set_stat("vol", f"{vol:.2f}{unit} a day" if vol is not None else "—")
+        pos52 = quote.range_52w_pos
+        self._set_stat(
+            "range52",
+            f"{pos52 * 100:.0f}% (0 = low, 100 = high close)" if pos52 is not None else "—",
         )
         age = fmt.age_between(quote.as_of, now)
         as_of = local_clock(quote.as_of, now)
@@ -213,17 +255,8 @@ class DetailScreen(Screen[None]):
         )
         self._set_stat("currency", quote.currency or "—")
         self._set_stat("source", quote.source or "—")
-        errors = [
-            e
-            for e in self.snapshot.errors
-            if e.symbol in (self.symbol, None)
-            and (e.symbol == self.symbol or e.source == quote.source)
-        ]
-        self._set_stat(
-            "error",
-            f"{errors[-1].source}: {errors[-1].message}" if errors else "—",
-            "stale" if errors else None,
-        )
+        error = last_error(self.snapshot, quote)
+        self._set_stat("error", error or "—", "stale" if error else None)
         if not quote.has_data:
             self._set_stat("stale", "no data from any source", "stale")
         elif quote.stale_reason is None:
@@ -267,7 +300,16 @@ class DetailScreen(Screen[None]):
         theme = self.app.theme_variables
         if quote.prev_close is not None and math.isfinite(quote.prev_close):
             up = last >= quote.prev_close
-            plt.hline(quote.prev_close, color=_theme_rgb(theme, "foreground-muted"))
+            muted = _theme_rgb(theme, "warning")
+            plt.hline(quote.prev_close, color=muted)
+            # Labelled, so the reference line is not read as part of the frame.
+            plt.text(
+                reference_label(quote).lower(),
+                x=xs[0],
+                y=quote.prev_close,
+                color=muted,
+                alignment="left",
+            )
         else:
             up = last >= ys[0]
         plt.plot(xs, ys, marker="braille", color=_theme_rgb(theme, "success" if up else "error"))
@@ -276,10 +318,46 @@ class DetailScreen(Screen[None]):
         low, high = min(bounds), max(bounds)
         pad = (high - low) * 0.05 or abs(high) * 0.001 or 1.0
         plt.ylim(low - pad, high + pad)
+        ticks = [low - pad + (high - low + 2 * pad) * i / 4 for i in range(5)]
+        places = fmt.quote_decimals(quote)
+        plt.yticks(ticks, [fmt.price(t, places) for t in ticks])  # 66,923.20, not 66923.2
         step = max(1, math.ceil(len(points) / MAX_X_TICKS))
         picks = list(range(0, len(points), step))
         plt.xticks([xs[i] for i in picks], [local(points[i][0]).strftime("%H:%M") for i in picks])
         plot.refresh()
+
+
+def reference_label(quote: Quote) -> str:
+    """What the move is measured from: crypto trades round the clock, so its reference is the
+    rolling 24 h open, not a previous close."""
+    if quote.pane == "crypto" or quote.source in CRYPTO_SOURCES:
+        return "24 h open"
+    return "Previous close"
+
+
+CRYPTO_SOURCES = frozenset({"coinbase", "binance", "coingecko"})
+
+
+def last_error(snapshot: MarketSnapshot, quote: Quote) -> str | None:
+    """The latest error behind this row: its own, or its source's (any source's when no
+    source has given it a price, e.g. offline), as status and reason, never markup."""
+    mine = [e for e in snapshot.errors if e.symbol == quote.symbol]
+    wide = [
+        e
+        for e in snapshot.errors
+        if e.symbol is None and (quote.source is None or e.source == quote.source)
+    ]
+    candidates = mine or wide
+    if candidates:
+        e = candidates[-1]
+        return f"{e.source}: {fmt.error_text(e.message, e.status)}"
+    for status in snapshot.sources:
+        err = status.last_error
+        if err is None or status.name == "headlines":
+            continue
+        if quote.source is None or status.name == quote.source:
+            return f"{status.name}: {fmt.error_text(err.message, err.status)}"
+    return None
 
 
 def _finite_points(quote: Quote | None) -> list[tuple[datetime, float]]:

@@ -7,9 +7,12 @@ that differ: the cursor and scroll position survive a refresh. Every cell is a p
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,19 +20,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, Static
-from textual.widgets.data_table import CellDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui import format as fmt
 from tui.data.snapshot import Headline, MarketSnapshot
 from tui.messages import SnapshotUpdated
 
+# The title before the related instruments: at any width the titles are what shows.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("age", "Age"),
     ("time", "Time"),
     ("source", "Source"),
-    ("related", "Related"),
     ("title", "Title"),
+    ("related", "Related"),
 )
+SOURCE_WIDTH = 18
+FIXED_WIDTH = 4 + 10 + SOURCE_WIDTH + 2 * 4 + 1  # age, time, source, padding, scrollbar
 
 AGE_REFRESH_SECONDS = 5.0
 NO_LINK = "no link (simulated)"
@@ -54,31 +60,90 @@ def clock(when: datetime | None, now: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+def browser_available() -> bool:
+    """A graphical browser can be opened: never a text browser (lynx, w3m), which would take
+    over the terminal marketmon is drawing on."""
+    if sys.platform not in ("darwin", "win32") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return False
+    import webbrowser
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return getattr(browser, "name", "") not in TEXT_BROWSERS
+
+
+TEXT_BROWSERS = frozenset({"lynx", "links", "elinks", "w3m", "www-browser"})
+
+
+def openable(url: str) -> bool:
+    """Only a web address is handed to the browser (never a file, script or command)."""
+    return urlsplit(url).scheme in ("http", "https") and not any(c.isspace() for c in url)
+
+
 class LinkScreen(ModalScreen[None]):
-    """Shows a headline's URL as plain text (a terminal may make it clickable); c copies it."""
+    """One headline in full: title, source, time, the instruments it names and its link.
+
+    The link is shown as plain text (a terminal may make it clickable); c copies it, o opens
+    it in a browser when a graphical one is available. Nothing from the feed is ever run: the
+    URL is passed to Python's ``webbrowser`` as one argument, and only when it is http(s).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),
         Binding("enter", "dismiss", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
         Binding("c", "copy", "Copy link"),
+        Binding("o", "open_link", "Open in browser"),
     ]
 
-    def __init__(self, headline: Headline) -> None:
+    def __init__(
+        self,
+        headline: Headline,
+        names: Mapping[str, str] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(classes="link-screen")
         self.headline = headline
+        self._names = names or {}
+        self._now = now
+        self.can_open = bool(headline.url) and openable(headline.url) and browser_available()
 
     def compose(self) -> ComposeResult:
+        h = self.headline
+        when = "time unknown"
+        if h.published is not None:
+            now = self._now() if self._now else datetime.now(UTC)
+            when = f"{_local(h.published):%Y-%m-%d %H:%M} ({fmt.age_between(h.published, now)} ago)"
+        related = ", ".join(self._names.get(s, s) for s in h.related) or "none on screen"
+        hints = ["c copy"] + (["o open in browser"] if self.can_open else []) + ["escape close"]
         with Vertical(id="link-dialog"):
-            yield Static(Text(self.headline.title), id="link-title")
-            yield Static(Text(self.headline.source), id="link-source")
-            yield Static(Text(self.headline.url or NO_LINK), id="link-url")
-            yield Label("c copy · escape close", id="link-hint", markup=False)
+            yield Static(Text(h.title), id="link-title")
+            yield Static(Text(f"{h.source} · {when}"), id="link-source")
+            yield Static(Text(f"Related: {related}"), id="link-related")
+            yield Static(Text(h.url or NO_LINK), id="link-url")
+            yield Label(" · ".join(hints), id="link-hint", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_link":
+            return self.can_open
+        return True
 
     def action_copy(self) -> None:
         if self.headline.url:
             self.app.copy_to_clipboard(self.headline.url)
             self.notify("Link copied to the clipboard")
+
+    def action_open_link(self) -> None:
+        if not self.can_open:
+            return
+        import webbrowser
+
+        webbrowser.open(self.headline.url, new=2)
+        self.notify("Opened in the browser")
 
 
 class HeadlinesScreen(Screen[None]):
@@ -86,6 +151,7 @@ class HeadlinesScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Back"),
+        Binding("q", "dismiss", "Back", show=False),  # q quits only from the main screen
     ]
 
     def __init__(
@@ -111,7 +177,8 @@ class HeadlinesScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self._table()
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            width = {"source": SOURCE_WIDTH, "title": self._title_width()}.get(key)
+            table.add_column(label, key=key, width=width)
         self._apply(self.snapshot)
         self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
@@ -124,7 +191,19 @@ class HeadlinesScreen(Screen[None]):
         event.stop()
         headline = self._shown.get(str(event.row_key.value))
         if headline is not None:
-            self.app.push_screen(LinkScreen(headline))
+            self.app.push_screen(LinkScreen(headline, self._names, self._now))
+
+    def _title_width(self) -> int:
+        """The title column takes the width the fixed columns leave (related comes after)."""
+        return max(24, (self.size.width or self.app.size.width) - FIXED_WIDTH)
+
+    def on_resize(self) -> None:
+        table = self._table()
+        column = table.columns.get(ColumnKey("title"))
+        if column is not None and column.width != self._title_width():
+            column.width = self._title_width()
+            table._require_update_dimensions = True  # DataTable re-measures on the next paint
+            table.refresh(layout=True)
 
     def _table(self) -> DataTable[Text]:
         table: DataTable[Text] = self.query_one("#headlines-table", DataTable)
@@ -135,9 +214,9 @@ class HeadlinesScreen(Screen[None]):
         return {
             "age": Text(fmt.age_between(headline.published, now), justify="right"),
             "time": Text(clock(headline.published, now)),
-            "source": Text(headline.source),
+            "source": Text(headline.source, overflow="ellipsis", no_wrap=True),
             "related": Text(related),
-            "title": Text(headline.title),
+            "title": Text(headline.title, overflow="ellipsis", no_wrap=True),
         }
 
     def _apply(self, snapshot: MarketSnapshot) -> None:

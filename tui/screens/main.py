@@ -13,12 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.data.snapshot import MarketSnapshot, SourceHealth
-from tui.layout import Layout, layout_for
+from tui.layout import Layout, PaneSpec, Plan, plan_layout
 from tui.messages import OpenDetail
-from tui.pane_filter import arrange_subset
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
@@ -32,15 +32,21 @@ PANES: tuple[tuple[str, str], ...] = (
     ("crypto", "Crypto"),
     ("news", "Headlines"),
 )
+# What each pane's group column holds (indices by region, metals futures/spot): its header.
+GROUP_LABELS = {"indices": "Region", "metals": "Type"}
 SHORT_TITLES = {"indices": "Indices", "metals": "Metals", "crypto": "Crypto", "news": "News"}
 
 
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        # First, so the footer keeps it at every width (the app's own ? serves other screens).
+        Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("1", "focus_pane('indices')", "Indices", show=False),
         Binding("2", "focus_pane('metals')", "Metals", show=False),
         Binding("3", "focus_pane('crypto')", "Crypto", show=False),
         Binding("4", "focus_pane('news')", "News", show=False),
+        Binding("tab", "step_pane(1)", "Next pane", show=False, priority=True),
+        Binding("shift+tab", "step_pane(-1)", "Previous pane", show=False, priority=True),
         Binding("s", "cycle_sort", "Sort"),
         Binding("slash", "open_filter", "Filter", key_display="/"),
         Binding("n", "headlines", "Headlines"),
@@ -53,14 +59,19 @@ class MainScreen(Screen[None]):
         demo: bool,
         low_bandwidth: bool,
         animate: bool,
+        pane_rows: dict[str, int] | None = None,
         panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
-        # --pane: the ordered list of panes this instance shows (tui/pane_filter.py).
+        # Rows each pane holds (from the config, then from each snapshot): the layout rule
+        # sizes the panes by them.
+        self.pane_rows: dict[str, int] = dict(pane_rows or {})
+        self.plan: Plan | None = None
+        # --pane: the ordered list of panes this instance shows (tui/pane_filter.py); the
+        # layout rule lays out this list, so one pane fills the screen.
         self.panes = tuple((k, t) for k, t in PANES if panes is None or k in panes)
         if panes is not None:
             self.panes = tuple(sorted(self.panes, key=lambda p: list(panes).index(p[0])))
-        self.subset = panes is not None
         self.now = now
         self.demo = demo
         self.low_bandwidth = low_bandwidth
@@ -69,7 +80,7 @@ class MainScreen(Screen[None]):
         self.active_pane = self.panes[0][0]
         self.snapshot: MarketSnapshot | None = None
         self.layout_mode = Layout.WIDE
-        self._laid_out_for: tuple[int, int] | None = None
+        self._laid_out_for: tuple[int, int, str, tuple[tuple[str, int], ...]] | None = None
         self._names: dict[str, str] = {}
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
         self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
@@ -88,7 +99,11 @@ class MainScreen(Screen[None]):
                     if key == "news":
                         yield NewsTable(id="table-news")
                     else:
-                        yield QuoteTable(flash=not self.low_bandwidth, id=f"table-{key}")
+                        yield QuoteTable(
+                            flash=not self.low_bandwidth,
+                            id=f"table-{key}",
+                            group_label=GROUP_LABELS.get(key, "Group"),
+                        )
         yield Static(id="too-small")
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
         yield ShareBadge(now=self.now, animate=self.animated)  # shown only with [share]
@@ -100,24 +115,30 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._update_subtitles()
         self._relayout(self.size.width, self.size.height)
-        self.query_one(f"#table-{self.active_pane}").focus()
+        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
         self.ready = True
         if self.on_ready is not None:
             self.on_ready()
 
     # --- data -------------------------------------------------------------------------------
 
-    def apply(self, snapshot: MarketSnapshot) -> int:
+    def apply(self, snapshot: MarketSnapshot, *, flash: bool = True) -> int:
         """Show ``snapshot``; return the number of table cells written."""
         self.snapshot = snapshot
         now = self.now()
         self._names = {q.symbol: q.name for q in snapshot.quotes}
         touched = 0
         shown = {key for key, _ in self.panes}
+        rows = {pane.name: len(pane.quotes) for pane in snapshot.panes if pane.name in shown}
+        if "news" in shown:
+            rows["news"] = len(snapshot.headlines)
+        if any(self.pane_rows.get(k) != v for k, v in rows.items()):
+            self.pane_rows.update(rows)
+            self._relayout(self.size.width, self.size.height)
         for pane in snapshot.panes:
             if pane.name in shown:
                 table = self.query_one(f"#table-{pane.name}", QuoteTable)
-                touched += table.update_quotes(pane.quotes, now)
+                touched += table.update_quotes(pane.quotes, now, flash=flash)
         for news in self.query(NewsTable):
             touched += news.update_headlines(snapshot.headlines, now, self._names)
         self.query_one(HeadlineTape).set_items(
@@ -138,6 +159,10 @@ class MainScreen(Screen[None]):
         )
         return touched
 
+    def set_notice(self, text: str | None) -> None:
+        """An error that is not a source's (an unwritable alert log) on the status line."""
+        self.query_one(SourceStatusBar).set_notice(text)
+
     def set_paused(self, paused: bool) -> None:
         self.query_one(MarketHeader).paused = paused
         tape = self.query_one(HeadlineTape)
@@ -157,18 +182,37 @@ class MainScreen(Screen[None]):
     def on_resize(self, event: Resize) -> None:
         self._relayout(event.size.width, event.size.height)
 
+    def pane_specs(self) -> list[PaneSpec]:
+        """The panes to lay out, in order, with what the layout rule needs to know of them."""
+        return [
+            PaneSpec(
+                key,
+                self.pane_rows.get(key, 10),
+                kind="list" if key == "news" else "quotes",
+                longest_name=16,
+            )
+            for key, _ in self.panes  # --pane filters the list the layout rule lays out
+        ]
+
     def _relayout(self, width: int, height: int) -> None:
         # Textual sends several Resize events of one size (mount, first layout, scrollbars):
         # updating the classes and texts again would only queue more layout refreshes.
-        if self._laid_out_for == (width, height):
+        key = (width, height, self.active_pane, tuple(sorted(self.pane_rows.items())))
+        if self._laid_out_for == key or not width:
             return
-        self._laid_out_for = (width, height)
-        mode = layout_for(width, height)
+        self._laid_out_for = key
+        specs = self.pane_specs()
+        plan = plan_layout(width, height, specs, self.active_pane)
+        if plan == self.plan:
+            # Same placements (a pane switch within one page): nothing to move or repaint.
+            self._show_active()
+            self._keep_focus()
+            return
+        self.plan = plan
+        mode = plan.mode
         for other in Layout:
             self.set_class(other is mode, other.value)
         self.layout_mode = mode
-        if self.subset:
-            self._arrange_subset(mode)
         self.query_one("#too-small", Static).update(
             Text(
                 f"marketmon needs at least 50×12; this terminal is {width}×{height}.\n"
@@ -176,31 +220,50 @@ class MainScreen(Screen[None]):
                 justify="center",
             )
         )
+        for name, _ in self.panes:
+            pane = self.query_one(f"#pane-{name}")
+            place = plan.placement(name)
+            pane.display = place is not None
+            if place is None:
+                # Off this page: columns as on its own page, so rows exist before it shows.
+                place = plan_layout(width, height, specs, name).placement(name)
+            else:
+                pane.styles.offset = (place.x, place.y)
+                pane.styles.width = place.width
+                pane.styles.height = place.height
+            if place is not None and name != "news":
+                table = self.query_one(f"#table-{name}", QuoteTable)
+                table.set_plan(place.columns, place.name_width)
         self._show_active()
+        self._keep_focus()
+        # Positioned panes: repaint the whole area, or cells a pane left keep its old border.
+        self.query_one("#panes").refresh(layout=True)
 
-    def _arrange_subset(self, mode: Layout) -> None:
-        """--pane: the layout's grid for the chosen panes (inline styles beat the CSS)."""
-        keys = tuple(key for key, _ in self.panes)
-        columns, rows, spanning = arrange_subset(keys, mode.value)
-        self.query_one("#panes").set_styles(
-            f"grid-size: {columns} {rows}; grid-columns: 1fr; "
-            f"grid-rows: {'2fr 1fr' if spanning else '1fr'};"
-        )
-        for key in keys:
-            self.query_one(f"#pane-{key}").styles.column_span = columns if key == spanning else 1
-        if len(keys) == 1:
-            self.query_one("#pane-tabs").styles.display = "none"
+    def _keep_focus(self) -> None:
+        """Focus the active pane's table when focus was lost (its pane hidden by a squeeze)."""
+        if self.layout_mode is Layout.TOO_SMALL:
+            return
+        focused = self.focused
+        box = self.query_one("#filter", Input)
+        if focused is box and box.display:
+            return
+        table = self.query_one(f"#table-{self.active_pane}")
+        if focused is not table:
+            self._focus_now(table)
 
     def _show_active(self) -> None:
+        visible = set(self.plan.visible) if self.plan is not None else set()
         for key, _ in self.panes:
             self.query_one(f"#pane-{key}").set_class(key == self.active_pane, "-active")
         tabs = Text()
         number = {key: i for i, (key, _) in enumerate(PANES, start=1)}  # the keys 1-4
         for key, _title in self.panes:
             i = number[key]
-            style = "reverse bold" if key == self.active_pane else ""
+            style = "bold" if key in visible else ""
+            if key == self.active_pane:
+                style = "reverse bold"
             tabs.append(f" {i} {SHORT_TITLES[key]} ", style=style)
-        tabs.append("  Tab/1-4 switch", style="dim")
+        tabs.append(f"  Tab/1-{len(PANES)} switch", style="dim")
         self.query_one("#pane-tabs", Static).update(tabs)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
@@ -209,6 +272,7 @@ class MainScreen(Screen[None]):
             if event.widget in pane.walk_children() or event.widget is pane:
                 if key != self.active_pane:
                     self.active_pane = key
+                    self._relayout(self.size.width, self.size.height)
                     self._show_active()
                 return
 
@@ -218,8 +282,20 @@ class MainScreen(Screen[None]):
         if key not in {k for k, _ in self.panes}:
             return  # not shown (--pane)
         self.active_pane = key
+        self._relayout(self.size.width, self.size.height)  # its page, when panes are paged
         self._show_active()
-        self.query_one(f"#table-{key}").focus()
+        self._focus_now(self.query_one(f"#table-{key}"))
+
+    def action_step_pane(self, step: int) -> None:
+        """Tab / Shift+Tab: the next or previous pane, across pages."""
+        keys = [key for key, _ in self.panes]
+        here = keys.index(self.active_pane) if self.active_pane in keys else 0
+        self.action_focus_pane(keys[(here + step) % len(keys)])
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Focus at once, not on the next idle (``Widget.focus`` defers): keys that arrived in
+        the same burst (``3 Enter`` over SSH) must act on the pane this key chose."""
+        self.set_focus(widget, scroll_visible=False)
 
     def action_cycle_sort(self) -> None:
         order = list(SORT_CYCLE)
@@ -231,12 +307,13 @@ class MainScreen(Screen[None]):
         for table in self.query(QuoteTable):
             table.set_sort(self.sort_mode)
         self._update_subtitles()
-        self.notify(f"Sorted by {self.sort_mode.value}", timeout=2)
+        label = "group (region, type)" if self.sort_mode is SortMode.REGION else self.sort_mode
+        self.notify(f"Sorted by {label}", timeout=2)
 
     def action_open_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self._focus_now(box)
 
     def action_headlines(self) -> None:
         from tui.screens.headlines import HeadlinesScreen
@@ -252,29 +329,50 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        """Keep the filter; go to the first pane that has matches, or say there are none."""
         event.input.display = False
-        self.query_one(f"#table-{self.active_pane}").focus()
+        tables = {
+            key: t for key, _ in PANES for t in self.query(f"#table-{key}").results(QuoteTable)
+        }
+        matching = [key for key, table in tables.items() if table.match_count]
+        if event.value.strip() and not matching:
+            self.notify(f"No matches for {event.value.strip()!r}", severity="warning", timeout=4)
+        elif matching and self.active_pane not in matching:
+            self.action_focus_pane(matching[0])
+            return
+        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
 
     def key_escape(self) -> None:
         box = self.query_one("#filter", Input)
         if box.display or box.value:
             box.value = ""
             box.display = False
-            self.query_one(f"#table-{self.active_pane}").focus()
+            self._focus_now(self.query_one(f"#table-{self.active_pane}"))
 
     def _update_subtitles(self) -> None:
         box = self.query_one("#filter", Input)
         for key, _ in self.panes:
             if key == "news":
                 continue
-            parts = [f"sort: {self.sort_mode.value}"]
+            sort = self.sort_mode.value
+            if self.sort_mode is SortMode.REGION:
+                sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
+            parts = [f"sort: {sort}"]
             if box.value.strip():
-                parts.append(f"filter: {box.value.strip()}")
+                matches = self.query_one(f"#table-{key}", QuoteTable).match_count
+                parts.append(f"filter: {box.value.strip()}" + ("" if matches else " (no matches)"))
             self.query_one(f"#pane-{key}").border_subtitle = Text(" · ".join(parts)).plain
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         table = event.data_table
+        if isinstance(table, NewsTable):
+            headline = table.headline(str(event.row_key.value))
+            if headline is not None:
+                from tui.screens.headlines import LinkScreen
+
+                self.app.push_screen(LinkScreen(headline, self._names, self.now))
+            return
         if isinstance(table, QuoteTable) and table.id:
             symbol = event.row_key.value
             if symbol:
