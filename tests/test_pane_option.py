@@ -53,28 +53,35 @@ async def test_one_pane_fills_the_screen(size: tuple[int, int]) -> None:
         assert not screen.query(NewsTable)
         pane = screen.query_one("#pane-crypto")
         panes = screen.query_one("#panes")
-        assert pane.outer_size == panes.size  # the whole area, not a quarter of it
+        # The whole width, and every row (the layout rule never stretches a table into empty
+        # rows): not a quarter or a third of the screen as on the full board.
+        assert pane.region.x == panes.region.x and pane.outer_size.width == panes.size.width
+        table = screen.query_one("#table-crypto", QuoteTable)
+        assert table.row_count == 7
+        assert pane.outer_size.height >= 7 + 3  # 7 rows, the header and the border
         assert not screen.query_one("#pane-tabs").display
-        assert screen.query_one("#table-crypto", QuoteTable).row_count == 7
-        assert app.focused is screen.query_one("#table-crypto")
+        assert app.focused is table
         await pilot.press("1", "4")  # keys of panes not shown do nothing
-        assert app.focused is screen.query_one("#table-crypto")
+        assert app.focused is table
 
 
-async def test_two_panes_side_by_side_when_wide_and_tabs_when_narrow() -> None:
+async def test_two_panes_in_the_order_given_then_paged_when_small() -> None:
     app = pane_app(("news", "metals"))
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_for_data(app)
         await pilot.pause()
         screen = app.main_screen
         news, metals = screen.query_one("#pane-news"), screen.query_one("#pane-metals")
-        assert news.region.x < metals.region.x  # the order given
-        assert news.region.height == metals.region.height == screen.query_one("#panes").size.height
+        assert news.display and metals.display
+        assert (news.region.y, news.region.x) < (metals.region.y, metals.region.x)  # the order
+        assert news.outer_size.width == metals.outer_size.width == 200
+        assert not screen.query("#pane-indices") and not screen.query("#pane-crypto")
         assert screen.query_one(NewsTable).row_count == len(app.snapshot.headlines)
-        await pilot.resize_terminal(80, 24)
+        await pilot.resize_terminal(60, 14)  # too small for both: one page at a time
         await pilot.pause()
         tabs = str(screen.query_one("#pane-tabs").render())
         assert "4 News" in tabs and "2 Metals" in tabs and "Crypto" not in tabs
         await pilot.press("2")
+        await pilot.pause()
         assert app.focused is screen.query_one("#table-metals")
         assert metals.display and not news.display
