@@ -156,3 +156,18 @@ def test_the_share_stays_off_the_start_path() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_wire_carries_sigma() -> None:
+    from tui.data.clock import VirtualClock
+    from tui.data.factory import build_engine
+    from tui.data.snapshot_codec import decode_snapshot, encode_snapshot
+    from tui.demo_app import FROZEN_AT
+
+    engine = build_engine(default_config(), clock=VirtualClock(FROZEN_AT), demo=True)
+    full = engine.snapshot()
+    quote = replace(full.panes[0].quotes[0], sigma=-3.25, sigma_daily=1.1, range_52w_pos=0.4)
+    pane = replace(full.panes[0], quotes=(quote, *full.panes[0].quotes[1:]))
+    snap = replace(full, panes=(pane, *full.panes[1:]))
+    back = decode_snapshot(encode_snapshot(snap)).panes[0].quotes[0]
+    assert (back.sigma, back.sigma_daily, back.range_52w_pos) == (-3.25, 1.1, 0.4)

@@ -73,6 +73,9 @@ QUOTE_COLUMNS: tuple[str, ...] = (
     "series",
     "series_time",
 )
+# Optional quote columns (issue 13's σ): written always, read when present, so a reader of a
+# writer without them gets None (the codec's own rule for added columns).
+OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("sigma", "sigma_daily", "range_52w_pos")
 HEADLINE_COLUMNS: tuple[str, ...] = ("title", "source", "published", "url", "related")
 ERROR_COLUMNS: tuple[str, ...] = ("source", "symbol", "kind", "message", "status", "retry_after")
 SOURCE_COLUMNS: tuple[str, ...] = (
@@ -136,6 +139,9 @@ def _quote_row(q: Quote) -> list[Any]:
         q.stale_reason.value if q.stale_reason is not None else None,
         _floats(q.series),
         _times(q.series_time),
+        q.sigma,
+        q.sigma_daily,
+        q.range_52w_pos,
     ]
 
 
@@ -145,7 +151,7 @@ def encode_snapshot(snapshot: MarketSnapshot) -> bytes:
         "generated_at": _time(snapshot.generated_at),
         "demo": snapshot.demo,
         "origin": snapshot.origin.value,
-        "quote_columns": list(QUOTE_COLUMNS),
+        "quote_columns": [*QUOTE_COLUMNS, *OPTIONAL_QUOTE_COLUMNS],
         "headline_columns": list(HEADLINE_COLUMNS),
         "error_columns": list(ERROR_COLUMNS),
         "source_columns": list(SOURCE_COLUMNS),
@@ -325,6 +331,9 @@ def _quote(pane: str, row: Row) -> Quote:
         stale_reason=None if reason is None else _enum(StaleReason, reason, "stale_reason"),
         series=series,
         series_time=series_time,
+        sigma=_number(row.get("sigma"), "sigma"),
+        sigma_daily=_number(row.get("sigma_daily"), "sigma_daily"),
+        range_52w_pos=_number(row.get("range_52w_pos"), "range_52w_pos"),
     )
 
 
