@@ -339,8 +339,9 @@ class ShareNode:
         task, self._engine_task = self._engine_task, None
         if task is not None and not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # asyncio.wait, not ``await task`` under suppress(CancelledError): that would also
+            # swallow a cancellation of *this* task (the node's), which then never stops.
+            await asyncio.wait({task})
 
     # --- viewer ----------------------------------------------------------------------------
 
