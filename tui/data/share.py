@@ -251,23 +251,25 @@ class ShareNode:
         return sanitize_text(scrub(f"{type(exc).__name__}: {exc}", self.url), 200)
 
     async def _offline(self, reason: str) -> None:
+        # Every state change before the first await: the UI (and tests) may look meanwhile.
         self.connected = False
         if not self._ever_connected:  # Redis down at start: run on our own, as without [share]
             note = f"Redis {self.where} unreachable ({reason}): standalone, retrying"
-            self._start_engine()
+            fetch = True
         else:
             self._lost = True
             note = f"Redis {self.where} lost ({reason}): retrying every {self.retry:g} s"
-            if self.lock.acquire():  # one instance per machine fetches while Redis is away
-                if not self.fetching:
-                    self._seed = self.current
-                self._start_engine()
-            else:
-                await self._stop_engine()
+            fetch = self.lock.acquire()  # one instance per machine fetches while Redis is away
         if note != self.note:
             log.warning("%s", note)
         self.note = note
-        self.role = Role.STANDALONE if self.fetching else Role.VIEWER
+        self.role = Role.STANDALONE if fetch else Role.VIEWER
+        if fetch:
+            if not self.fetching:
+                self._seed = self.current
+            self._start_engine()
+        else:
+            await self._stop_engine()
         self.on_update()
 
     def _release_local_fallback(self) -> None:
