@@ -20,7 +20,7 @@ nulls, nesting) mangle the route's normal answer, in JSON or RSS as the route sp
 
 Routes (the real paths of each provider, all at the root):
 
-    yahoo      /v8/finance/chart/{symbol}
+    yahoo      /v7/finance/spark?symbols=A,B,... (≤ 20, else 400), /v8/finance/chart/{symbol}
     coinbase   /products/{id}/ticker | /stats | /candles
     binance    /api/v3/ticker/24hr (symbols=[...] or symbol=...), /api/v3/klines
     coingecko  /api/v3/coins/markets?ids=...
@@ -41,6 +41,7 @@ import heapq
 import itertools
 import json
 import math
+import re
 import socket
 import struct
 import threading
@@ -64,7 +65,7 @@ UNRESOLVABLE_URL = "http://marketmon-unresolvable.invalid"
 
 # Route prefixes per source, for ``fault_source`` and for counting requests per source.
 ROUTES: dict[str, tuple[str, ...]] = {
-    "yahoo": ("/v8/finance/chart",),
+    "yahoo": ("/v7/finance/spark", "/v8/finance/chart"),
     "coinbase": ("/products",),
     "binance": ("/api/v3/ticker", "/api/v3/klines"),
     "coingecko": ("/api/v3/coins",),
@@ -121,6 +122,16 @@ class Fault(StrEnum):
     LENGTH_TOO_LONG = "Content-Length longer than the body"
     LENGTH_TOO_SHORT = "Content-Length shorter than the body"
     UNKNOWN_ENCODING = "Content-Encoding: br (never asked for)"
+    # Well-formed answers with impossible content (Yahoo chart routes; FUTURE_TIME also RSS).
+    OTHER_SYMBOL = "an answer for another symbol"
+    ZERO_PRICE = "price 0"
+    ZERO_PREV_CLOSE = "previous close 0"
+    NEGATIVE_PRICE = "negative price"
+    FUTURE_TIME = "times in the future"
+    # The Date header (marketmon estimates its clock's error from it).
+    DATE_MISSING = "no Date header"
+    DATE_GARBAGE = "unparseable Date header"
+    DATE_LIAR = "Date header far off"
 
 
 # Faults that need real time (the client's deadline ends them).
@@ -140,6 +151,10 @@ class FaultSpec:
     nesting: int = 200_000  # DEEP_NESTING: depth
     declare_length: bool = False  # HUGE_BODY / GZIP_BOMB: send Content-Length, not chunked
     times: int | None = None  # fault only this many requests, then answer normally
+    other: str = "^DJI"  # OTHER_SYMBOL: the symbol the answer names
+    price: float = -37.63  # NEGATIVE_PRICE: the price sent
+    ahead: float = 365 * 86400.0  # FUTURE_TIME, DATE_LIAR: seconds ahead; 0 means year 9999
+    symbol: str | None = None  # content faults in a spark batch: only this symbol's entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +191,13 @@ class FaultServer:
         *,
         max_records: int | None = 100_000,
         rss_items: int = 5,
+        hosts: int = 1,
     ) -> None:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.stamp: Callable[[], float] | None = None
         self.prices: dict[str, float] = dict(DEFAULT_PRICES)
+        self.unknown: set[str] = set()  # symbols Yahoo's spark omits (and its chart 404s)
+        self.spark_limit = SPARK_LIMIT  # more symbols than this in one spark request: 400
         self.rss_items = rss_items
         self.requests: deque[RequestRecord] = deque(maxlen=max_records)
         self.request_count = 0
@@ -189,6 +207,10 @@ class FaultServer:
         self.peak_in_flight = 0  # most requests being answered at once: per-host concurrency
         self.connections = 0  # connections accepted
         self.port = 0
+        # Also listen on 127.0.0.2 ... 127.0.0.<hosts> (same port): distinct hosts for the
+        # request governor, which pauses a whole host after a 429, on one server.
+        self.hosts = hosts
+        self._extra: list[asyncio.Server] = []
         self._faults: dict[str, FaultSpec] = {}
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
@@ -204,6 +226,12 @@ class FaultServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def host_url(self, index: int) -> str:
+        """The server's URL on loopback address ``127.0.0.<index + 1>`` (``index < hosts``)."""
+        if not 0 <= index < self.hosts:
+            raise ValueError(f"host {index} of {self.hosts}")
+        return f"http://127.0.0.{index + 1}:{self.port}"
 
     def __enter__(self) -> FaultServer:
         return self.start()
@@ -225,6 +253,14 @@ class FaultServer:
                     )
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
+                for i in range(2, self.hosts + 1):
+                    self._extra.append(
+                        loop.run_until_complete(
+                            asyncio.start_server(
+                                self._connection, f"127.0.0.{i}", self.port, backlog=512
+                            )
+                        )
+                    )
             except BaseException as exc:  # surface bind errors in the caller's thread
                 failure.append(exc)
                 ready.set()
@@ -257,6 +293,8 @@ class FaultServer:
         self._loop = self._thread = None
 
     async def _shutdown(self) -> None:
+        for extra in self._extra:
+            extra.close()
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -266,6 +304,9 @@ class FaultServer:
         await asyncio.gather(*self._handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        for extra in self._extra:
+            await extra.wait_closed()
+        self._extra.clear()
 
     def refused_url(self) -> str:
         """A URL whose port is bound but not listening: connecting is refused (RST) at once.
@@ -294,6 +335,10 @@ class FaultServer:
             spec = replace(spec, retry_after=30.0)
         with self._lock:
             self._faults = {**self._faults, prefix: spec}
+
+    def fault_host(self, kind: Fault, **options: Any) -> None:
+        """Fault every route of the server: a host-wide 429, as Yahoo does per client IP."""
+        self.fault("/", kind, **options)
 
     def fault_source(self, source: str, kind: Fault, **options: Any) -> None:
         """Fault every route of one provider (``"yahoo"``, ..., ``"headlines"``)."""
@@ -473,6 +518,14 @@ class FaultServer:
             extra = [("Content-Encoding", "br")]
             await self._send(writer, 200, body.content_type, b"\x1b\x03\x00\xf8" * 8, extra=extra)
             return True
+        if kind in CONTENT_FAULTS:
+            await self._send(
+                writer, 200, body.content_type, _mangle(body, spec, self.now()).encode()
+            )
+            return True
+        if kind in DATE_FAULTS:
+            await self._send(writer, 200, body.content_type, body.encode(), date=self._date(spec))
+            return True
         if kind is Fault.LENGTH_TOO_LONG:
             raw = body.encode()
             await self._send(writer, 200, body.content_type, raw, length=len(raw) + 1000)
@@ -485,17 +538,28 @@ class FaultServer:
 
     # --- writing ------------------------------------------------------------------------
 
+    def _date(self, spec: FaultSpec) -> str | None:
+        """The Date header a date fault sends (``None``: none at all)."""
+        if spec.kind is Fault.DATE_MISSING:
+            return None
+        if spec.kind is Fault.DATE_GARBAGE:
+            return "Yesterday, around lunch"
+        return format_datetime(_ahead(self.now(), spec.ahead).replace(microsecond=0), usegmt=True)
+
     def _head(
         self,
         status: int,
         content_type: str,
         length: int | None,
         extra: list[tuple[str, str]] | None = None,
+        date: str | None = "",
     ) -> bytes:
         now = self.now()
+        if date == "":
+            date = format_datetime(now.replace(microsecond=0), usegmt=True)
         lines = [
             f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}",
-            f"Date: {format_datetime(now.replace(microsecond=0), usegmt=True)}",
+            *([f"Date: {date}"] if date is not None else []),
             "Server: marketmon-faultserver",
             f"Content-Type: {content_type}",
         ]
@@ -515,9 +579,10 @@ class FaultServer:
         *,
         length: int | None = None,
         extra: list[tuple[str, str]] | None = None,
+        date: str | None = "",
     ) -> None:
         declared = len(body) if length is None else length
-        writer.write(self._head(status, content_type, declared, extra) + body)
+        writer.write(self._head(status, content_type, declared, extra, date) + body)
         await writer.drain()
 
     async def _stream(
@@ -595,8 +660,18 @@ class FaultServer:
 
     def _normal(self, path: str, query: dict[str, list[str]]) -> _Body:
         now = self.now()
+        if path == "/v7/finance/spark":
+            wanted = [s for s in ",".join(query.get("symbols", [])).split(",") if s]
+            if len(wanted) > self.spark_limit:
+                return _Body(400, "application/json", SPARK_TOO_MANY)
+            known = [s for s in wanted if s not in self.unknown]  # unknown ones: omitted
+            return _Body(
+                200, "application/json", yahoo_spark({s: self.price(s) for s in known}, now)
+            )
         if path.startswith("/v8/finance/chart/"):
             symbol = path.removeprefix("/v8/finance/chart/")
+            if symbol in self.unknown:
+                return _Body(404, "application/json", YAHOO_NOT_FOUND)
             return _Body(200, "application/json", yahoo_chart(symbol, self.price(symbol), now))
         if path.startswith("/products/"):
             product, _, what = path.removeprefix("/products/").partition("/")
@@ -637,6 +712,61 @@ class FaultServer:
         return binance_ticker(market, self.price(_canonical(market)), now)
 
 
+CONTENT_FAULTS = frozenset(
+    {Fault.OTHER_SYMBOL, Fault.ZERO_PRICE, Fault.ZERO_PREV_CLOSE, Fault.NEGATIVE_PRICE}
+    | {Fault.FUTURE_TIME}
+)
+DATE_FAULTS = frozenset({Fault.DATE_MISSING, Fault.DATE_GARBAGE, Fault.DATE_LIAR})
+# Faults in what an answer says, not in how it arrives (tests/test_plausibility.py covers them).
+DATA_FAULTS = CONTENT_FAULTS | DATE_FAULTS
+YEAR_9999 = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+
+
+def _ahead(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds) if seconds else YEAR_9999
+
+
+def _mangle(body: _Body, spec: FaultSpec, now: datetime) -> _Body:
+    """A normal answer with one impossible value (Yahoo chart JSON, or RSS for future times)."""
+    if body.text is not None:  # RSS: every item dated ahead
+        if spec.kind is not Fault.FUTURE_TIME:
+            return body
+        text = re.sub(
+            r"<pubDate>[^<]*</pubDate>",
+            lambda _: f"<pubDate>{format_datetime(_ahead(now, spec.ahead))}</pubDate>",
+            body.text,
+        )
+        return _Body(body.status, body.content_type, text=text)
+    payload = body.payload if isinstance(body.payload, dict) else {}
+    spark = payload.get("spark")
+    if isinstance(spark, dict):  # a v7 spark batch: each entry holds one chart result
+        for entry in spark.get("result") or []:
+            if spec.symbol in (None, entry.get("symbol")) and entry.get("response"):
+                _mangle_meta(entry["response"][0]["meta"], spec)
+        return body
+    chart = payload.get("chart")
+    if not isinstance(chart, dict) or not chart.get("result"):
+        return body
+    _mangle_meta(chart["result"][0]["meta"], spec)
+    return body
+
+
+def _mangle_meta(meta: dict[str, Any], spec: FaultSpec) -> None:
+    """One chart result's ``meta`` with the impossible value of ``spec``."""
+    if spec.kind is Fault.OTHER_SYMBOL:
+        meta["symbol"] = spec.other
+    elif spec.kind is Fault.ZERO_PRICE:
+        meta["regularMarketPrice"] = 0.0
+    elif spec.kind is Fault.ZERO_PREV_CLOSE:
+        meta["previousClose"] = meta["chartPreviousClose"] = 0.0
+    elif spec.kind is Fault.NEGATIVE_PRICE:
+        meta["regularMarketPrice"] = spec.price
+        meta["regularMarketDayLow"] = spec.price
+    elif spec.kind is Fault.FUTURE_TIME:
+        when = datetime.fromtimestamp(meta["regularMarketTime"], UTC)
+        meta["regularMarketTime"] = int(_ahead(when, spec.ahead).timestamp())
+
+
 # --- bodies in each provider's format ---------------------------------------------------------
 
 
@@ -652,6 +782,37 @@ def _walk(symbol: str, price: float, n: int) -> list[float]:
     ]
     out[-1] = price
     return [round(p, 6) for p in out]
+
+
+SPARK_LIMIT = 20
+SPARK_TOO_MANY = {
+    "spark": {
+        "result": None,
+        "error": {
+            "code": "Bad Request",
+            "description": "Number of symbols needs to be less than or equal to 20",
+        },
+    }
+}
+YAHOO_NOT_FOUND = {
+    "chart": {
+        "result": None,
+        "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+    }
+}
+
+
+def yahoo_spark(prices: dict[str, float], now: datetime) -> dict[str, Any]:
+    """The v7 spark shape: each symbol's chart result (closes only, no ``previousClose``),
+    in reverse order of the request, as Yahoo does not keep it."""
+    results = []
+    for symbol, price in reversed(prices.items()):
+        result = yahoo_chart(symbol, price, now)["chart"]["result"][0]
+        meta = {k: v for k, v in result["meta"].items() if k != "previousClose"}
+        closes = result["indicators"]["quote"][0]["close"]
+        response = {**result, "meta": meta, "indicators": {"quote": [{"close": closes}]}}
+        results.append({"symbol": symbol, "response": [response]})
+    return {"spark": {"result": results, "error": None}}
 
 
 def yahoo_chart(symbol: str, price: float, now: datetime) -> dict[str, Any]:

@@ -141,6 +141,19 @@ sources = ["binance", "yahoo"]
             "panes.indices.markets.^GSPC: unknown market 'MOON'",
         ),
         ("general = 3\n", "general: must be a table, not an integer"),
+        ("[general]\nuser_agent = ''\n", "general.user_agent: must be a non-empty string"),
+        (
+            '[general]\nuser_agent = "x\\r\\nX-Evil: 1"\n',
+            "general.user_agent: must be printable ASCII",
+        ),
+        (
+            "[providers.yahoo]\nmax_requests_per_minute = 0\n",
+            "providers.yahoo.max_requests_per_minute: must be at least 1",
+        ),
+        (
+            "[headlines]\nmax_requests_per_minute = 'lots'\n",
+            "headlines.max_requests_per_minute: must be a number, not a string",
+        ),
     ],
 )
 def test_bad_config_message(tmp_path: Path, text: str, expected: str) -> None:
@@ -150,6 +163,34 @@ def test_bad_config_message(tmp_path: Path, text: str, expected: str) -> None:
     message = str(info.value)
     assert message.startswith(f"{path}: ")
     assert expected in message
+
+
+def test_request_budgets_and_user_agent(tmp_path: Path) -> None:
+    from tui.data.factory import host_budgets
+
+    default = load_config(write(tmp_path, ""))
+    assert default.general.user_agent is None
+    assert {n: p.budget for n, p in default.providers.items()} == {
+        "yahoo": 60.0,
+        "coinbase": 300.0,
+        "binance": 600.0,
+        "coingecko": 10.0,
+        "goldapi": 30.0,
+    }
+    assert default.headlines.max_requests_per_minute == 12.0
+    config = load_config(
+        write(
+            tmp_path,
+            '[general]\nuser_agent = "marketmon/1.0"\n'
+            "[providers.yahoo]\nbase_url = 'https://query2.finance.yahoo.com'\n"
+            "max_requests_per_minute = 30\n",
+        )
+    )
+    assert config.general.user_agent == "marketmon/1.0"
+    budgets = host_budgets(config, {"yahoo", "coingecko"})
+    assert budgets["query.finance.yahoo.com"] == 30.0  # query1 and query2: one service
+    assert budgets["api.coingecko.com"] == 10.0
+    assert budgets["www.cnbc.com"] == 12.0  # a default feed's host
 
 
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:
@@ -210,3 +251,35 @@ def test_dangling_symlink_is_a_clear_error(tmp_path: Path) -> None:
     link.symlink_to(tmp_path / "gone.toml")
     with pytest.raises(ConfigError, match="file not found"):
         load_config(link)
+
+
+def test_symbols_are_stripped_before_the_duplicate_check(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[panes.indices]\nsymbols = ["^GSPC", " ^GSPC"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: panes.indices.symbols: lists '^GSPC' twice"
+
+
+def test_a_symbol_in_two_groups_is_a_config_error_naming_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[panes.indices.groups]\n"Americas" = ["^GSPC", "^IXIC"]\n"Europe" = ["^FTSE", " ^GSPC"]\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f"{path}: panes.indices.groups.Europe: '^GSPC' is already in group 'Americas'"
+    )
+
+
+def test_a_symbol_in_two_groups_exits_2_from_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[panes.metals.groups]\n"Futures" = ["GC=F"]\n"Spot" = ["GC=F", "XAU"]\n')
+    assert main(["--config", str(path), "snapshot", "--demo"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"marketmon: bad config: {path}: panes.metals.groups.Spot: "
+        "'GC=F' is already in group 'Futures'"
+    ]

@@ -59,3 +59,9 @@ def test_json_is_not_altered_for_spreadsheets() -> None:
     data = json.loads(to_json(snap))
     assert data["quotes"][0]["name"] == "=1+1"
     assert data["quotes"][0]["last"] == 100.0
+
+
+def test_the_exported_sigma_window_is_the_one_computed() -> None:
+    from tui.data import export, sigma
+
+    assert export.SIGMA_WINDOW == sigma.SIGMA_WINDOW

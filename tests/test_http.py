@@ -343,7 +343,8 @@ async def test_retry_after_http_date_survives_the_fetcher() -> None:
 
     error = status_error(await get(handler))
     assert error.kind is ErrorKind.RATE_LIMITED
-    assert error.retry_after == 0.0  # a date in the past means "now"
+    # A date in the past means "now", clamped to the governor's shortest pause.
+    assert error.retry_after == 1.0
 
 
 # --- HttpResponse ---------------------------------------------------------------------------------

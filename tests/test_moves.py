@@ -181,7 +181,7 @@ def test_scalar_columns_follow_quote_field_order() -> None:
 
     names = tuple(f.name for f in fields(Quote))
     assert names[: len(SCALARS)] == SCALARS
-    assert names[len(SCALARS) :] == ("series", "series_time", *SIGMA_COLUMNS)
+    assert names[len(SCALARS) :] == ("series", "series_time", *SIGMA_COLUMNS, "problem", "marks")
 
 
 def test_series_are_read_lazily_and_thinned_for_sparklines() -> None:
@@ -203,3 +203,20 @@ def test_series_are_read_lazily_and_thinned_for_sparklines() -> None:
     assert len(quote.spark) == 32
     assert quote.spark[-1] == 99.0  # the thinned series still ends at the last bar
     assert list(quote.spark) == [float((k + 1) * 100 // 32 - 1) for k in range(32)]
+
+
+def test_a_time_from_the_future_is_clamped_when_choosing_the_freshest_last_good() -> None:
+    quotes = quotes_frame(
+        [
+            row("ETH-USD", 3000.0, 3100.0, source="coinbase", age=-365 * 86400),  # a year ahead
+            row("ETH-USD", 3001.0, 3100.0, source="binance", age=50),
+        ]
+    ).with_columns(failing=pl.Series([True, True]))
+    chains = pl.DataFrame(
+        {"pane": ["crypto"] * 2, "symbol": ["ETH-USD"] * 2, "source": ["binance", "coinbase"],
+         "rank": [0, 1]}
+    )  # fmt: skip
+    assert select_quotes(quotes, chains).get_column("source").to_list() == ["coinbase"]
+    chosen = select_quotes(quotes, chains, NOW)
+    # Both failing: a time a year ahead is not believed, so the honest one is fresher.
+    assert chosen.get_column("source").to_list() == ["binance"]

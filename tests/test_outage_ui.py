@@ -121,7 +121,7 @@ def assert_nothing_shown_fresh_that_is_not(app: MarketmonApp, clock: VirtualCloc
 def market() -> Iterator[tuple[Upstream, VirtualClock, Market]]:
     clock = VirtualClock(START)
     feed = Market(clock)
-    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed})
+    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)
     with serve(up):
         yield up, clock, feed
 
@@ -191,7 +191,8 @@ async def test_offline_start_says_so_retries_and_fills_in() -> None:
         assert header.offline
         assert "OFFLINE" in header.build_line(120).plain
         assert {s.name: s.health for s in app.snapshot.sources}["yahoo"] is SourceHealth.OFFLINE
-        assert all(t == "—" for t in shown(app).values())  # the UI is up, with no data yet
+        # The UI is up, with no data yet, and every row says why.
+        assert set(shown(app).values()) == {"offline"}
 
         attempts = []
         for _ in range(5):  # it keeps retrying, further apart each time
@@ -200,7 +201,7 @@ async def test_offline_start_says_so_retries_and_fills_in() -> None:
         assert attempts == sorted(attempts) and attempts[-1] >= 3
 
         feed = Market(clock)
-        with serve(Upstream(port=port, dynamic={"/yahoo/v8/finance/chart/": feed})):
+        with serve(Upstream(port=port, dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)):
             await clock.run_for(120 + 30, parked=LOOPS)
             await settle(app, pilot)
             assert not header.offline

@@ -327,9 +327,12 @@ async def test_live_engine_joins_history_onto_the_quotes(tmp_path: Path) -> None
         asked.append(f"{symbol} {request.url.params.get('range')}")
         if symbol == "^IXIC" and request.url.params.get("range") == "1y":
             return httpx.Response(200, headers={"content-type": "text/html"}, content=b"<html>")
-        return httpx.Response(
-            200, content=daily if request.url.params["range"] == "1y" else intraday
-        )
+        if request.url.params["range"] == "1y":
+            return httpx.Response(200, content=daily)
+        # The intraday answer names the symbol asked for (an answer for ^GSPC under ^IXIC's
+        # name would be refused as another instrument: tui/data/plausibility.py).
+        named = intraday.replace(b'"symbol":"^GSPC"', f'"symbol":"{symbol}"'.encode())
+        return httpx.Response(200, content=named)
 
     config = _build(
         {

@@ -66,6 +66,9 @@ def quote(**changes: object) -> Quote:
         stale_reason=StaleReason.OLD,
         series=(6870.0, 6800.25, 6723.9),
         series_time=(AT.replace(hour=14), AT.replace(hour=15), AT),
+        sigma=-3.2,
+        sigma_daily=0.67,
+        range_52w_pos=0.12,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -242,11 +245,22 @@ def test_wrong_shapes_and_unknown_values_are_refused() -> None:
 
 def test_a_newer_writers_extra_column_is_ignored() -> None:
     body = body_of(encode_snapshot(small_snapshot()))
-    body["quote_columns"] = [*body["quote_columns"], "sigma"]  # type: ignore[misc]
+    body["quote_columns"] = [*body["quote_columns"], "future_column"]  # type: ignore[misc]
     pane = body["panes"][0]  # type: ignore[index]
     pane[2] = [[*row, 2.5] for row in pane[2]]
     back = decode_snapshot(with_body(body))
-    assert back.quotes[0].last == 6723.9
+    assert back.quotes[0].last == 6723.9 and back.quotes[0].sigma == -3.2
+
+
+def test_a_writer_without_the_sigma_columns_reads_as_none() -> None:
+    body = body_of(encode_snapshot(small_snapshot()))
+    columns = list(body["quote_columns"])  # type: ignore[call-overload]
+    keep = [i for i, c in enumerate(columns) if c not in ("sigma", "sigma_daily", "range_52w_pos")]
+    body["quote_columns"] = [columns[i] for i in keep]
+    pane = body["panes"][0]  # type: ignore[index]
+    pane[2] = [[row[i] for i in keep] for row in pane[2]]
+    back = decode_snapshot(with_body(body))
+    assert back.quotes[0].last == 6723.9 and back.quotes[0].sigma is None
 
 
 @pytest.mark.parametrize(("label", "text"), CORPUS, ids=[name for name, _ in CORPUS])

@@ -107,9 +107,11 @@ def test_snapshot_json_against_local_server(upstream: Upstream, tmp_path: Path) 
             "stale_reason",
             "sigma",
             "sigma_window",
+            "marks",
         }
         for q in data["quotes"]
     )
+    assert all(q["marks"] == [] for q in data["quotes"])
 
     spx = quotes["^GSPC"]
     assert (spx["pane"], spx["group"], spx["name"], spx["source"]) == (

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.soak import soak, table
+from tests.soak_app import soak_app
+from tests.soak_app import table as app_table
 
 
 @pytest.mark.soak
@@ -21,3 +23,13 @@ async def test_short_soak_leaks_nothing() -> None:
     assert result.cycles == 1_500, report
     assert result.faults_injected >= 100 and result.faulted_responses > 0, report
     assert result.ok, report
+
+
+@pytest.mark.soak
+async def test_short_app_soak_leaks_nothing() -> None:
+    """The app with its screens: 5 virtual minutes of faults and screen opens."""
+    result = await soak_app(minutes=5.0, seed=3, warmup_minutes=1.0)
+    report = app_table(result)
+    print(report)
+    assert result.screens_opened >= 4 and result.faulted > 0, report
+    assert not result.failures, report

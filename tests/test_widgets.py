@@ -192,7 +192,9 @@ async def test_tape_step_mode_shows_one_headline_at_a_time(
         assert "◆" not in first
         tape.resume()
         await pilot.pause(0.3)
-        assert line(tape).rstrip() == "CNBC · 2h · Tokyo stocks slip"
+        # One whole headline, the next one (or the one after, on a loaded machine whose pause
+        # outlasted a second step), never two run together.
+        assert line(tape).rstrip() in {"CNBC · 2h · Tokyo stocks slip", "CoinDesk · Bitcoin steady"}
 
 
 async def test_tape_step_mode_crops_long_headline_with_ellipsis() -> None:
@@ -309,23 +311,26 @@ async def test_header_ticks_only_when_the_text_changes() -> None:
 # -- status bar -------------------------------------------------------------------------------
 
 SOURCES = [
-    SourceStatus("yahoo", SourceHealth.OK, NOW - timedelta(seconds=12)),
+    SourceStatus("yahoo", SourceHealth.OK, NOW - timedelta(seconds=12), rows=20),
     SourceStatus(
         "coinbase",
         SourceHealth.RATE_LIMITED,
         NOW - timedelta(minutes=3),
         NOW + timedelta(seconds=45),
         2,
+        rows=7,
     ),
-    SourceStatus("binance", SourceHealth.OFFLINE, None, NOW + timedelta(minutes=2), 5),
+    SourceStatus("binance", SourceHealth.OFFLINE, None, NOW + timedelta(minutes=2), 5, rows=7),
     SourceStatus("goldapi", SourceHealth.IDLE),
 ]
 
 
 def test_source_parts() -> None:
     assert source_parts(SOURCES[0], NOW) == ("ok", "12s", None)
-    assert source_parts(SOURCES[1], NOW) == ("rate-limited", "3m", "retry 45s")
-    assert source_parts(SOURCES[2], NOW) == ("offline", None, "retry 2m")
+    assert source_parts(SOURCES[1], NOW) == ("rate-limited", "3m", "retry 0:45")
+    assert source_parts(SOURCES[2], NOW) == ("offline", None, "retry 2:00")
+    limited = SourceStatus("yahoo", SourceHealth.RATE_LIMITED, None, NOW + timedelta(seconds=115))
+    assert source_parts(limited, NOW) == ("rate-limited", None, "retry 1:55")
     assert source_parts(SOURCES[3], NOW) == ("idle", None, None)
     late = SourceStatus("x", SourceHealth.STALE, NOW, NOW - timedelta(seconds=5))
     assert source_parts(late, NOW) == ("stale", "0s", "retrying")
@@ -339,8 +344,9 @@ async def test_status_bar_lists_sources() -> None:
         bar.update_sources(SOURCES)
         await pilot.pause()
         text = line(bar)
+        # Most rows first (ties by name), so the main source is never the one cut off.
         assert text.startswith(
-            "yahoo ok 12s │ coinbase rate-limited 3m retry 45s │ binance offline retry 2m"
+            "yahoo ok 12s │ binance offline · retry 2:00 │ coinbase rate-limited 3m · retry 0:45"
             " │ goldapi idle"
         )
 
@@ -353,8 +359,22 @@ async def test_status_bar_truncates_with_ellipsis() -> None:
         await pilot.pause()
         text = line(bar)
         assert len(text) == 50
-        assert text.startswith("yahoo ok │ coinbase rate-limited retry 45s")
+        assert text.startswith("yahoo ok │ binance offline · retry 2:00 │ coinba")
         assert text.endswith("…")
+        # Even listed last, the source feeding most rows comes first and stays in view.
+        bar.update_sources([*SOURCES[1:], SOURCES[0]])
+        await pilot.pause()
+        assert line(bar).startswith("yahoo ok │ ")
+
+
+async def test_status_bar_says_why_yahoo_is_not_using_spark() -> None:
+    bar = SourceStatusBar(fixed(), animate=False)
+    app = Host(bar)
+    async with app.run_test(size=(120, 3)) as pilot:
+        note = "spark unusable (HTTP 400: Bad Request); per-symbol charts"
+        bar.update_sources([SourceStatus("yahoo", SourceHealth.OK, NOW, rows=20, note=note)])
+        await pilot.pause()
+        assert line(bar).startswith(f"yahoo ok 0s · {note}")
 
 
 async def test_status_bar_repaints_only_on_change() -> None:

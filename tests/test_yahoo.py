@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -241,6 +242,12 @@ def test_input_payload_is_not_mutated() -> None:
 # --- fetch through the shared client --------------------------------------------------------------
 
 
+def chart_only(provider: YahooChartProvider) -> YahooChartProvider:
+    """The provider in its per-symbol chart fallback (spark is tested in test_yahoo_spark)."""
+    provider.spark_retry_at = math.inf
+    return provider
+
+
 def json_response(name: str, status: int = 200) -> httpx.Response:
     return httpx.Response(
         status, content=own_fixture(name), headers={"content-type": "application/json"}
@@ -249,7 +256,7 @@ def json_response(name: str, status: int = 200) -> httpx.Response:
 
 async def test_supports_everything_but_spot_metals() -> None:
     async with make_client() as client:
-        provider = YahooChartProvider(Fetcher(client))
+        provider = chart_only(YahooChartProvider(Fetcher(client)))
     assert not any(provider.supports(s) for s in ("XAU", "xau", "XAG", "XPT", "XPD"))
     assert all(provider.supports(s) for s in ("^GSPC", "GC=F", "BTC-USD", "EURUSD=X", "AAPL"))
 
@@ -262,7 +269,7 @@ async def test_request_url_and_params() -> None:
         return json_response("yahoo_gspc_range1d_5m.json")
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        result = await YahooChartProvider(Fetcher(client)).fetch(["^GSPC"])
+        result = await chart_only(YahooChartProvider(Fetcher(client))).fetch(["^GSPC"])
 
     (request,) = seen
     assert request.method == "GET"
@@ -292,7 +299,9 @@ async def test_base_url_override_is_honoured() -> None:
         return json_response("yahoo_n225_range1d_no_prev.json")
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        provider = YahooChartProvider(Fetcher(client), base_url="http://127.0.0.1:8099/yf/")
+        provider = chart_only(
+            YahooChartProvider(Fetcher(client), base_url="http://127.0.0.1:8099/yf/")
+        )
         result = await provider.fetch(["GC=F"])
 
     assert result.frame.height == 1
@@ -309,7 +318,9 @@ async def test_404_for_one_symbol_is_a_per_symbol_error() -> None:
         return json_response("yahoo_gspc_range1d_5m.json")
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        result = await YahooChartProvider(Fetcher(client)).fetch(["^GSPC", "SI", "^N225"])
+        result = await chart_only(YahooChartProvider(Fetcher(client))).fetch(
+            ["^GSPC", "SI", "^N225"]
+        )
 
     assert result.frame["symbol"].to_list() == ["^GSPC", "^N225"]
     assert result.frame["last"].to_list() == [5653.08, 37648.32]
@@ -326,7 +337,7 @@ async def test_400_error_body_keeps_yahoo_description() -> None:
         return json_response("yahoo_error_400.json", 400)
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        result = await YahooChartProvider(Fetcher(client)).fetch(["BEKE"])
+        result = await chart_only(YahooChartProvider(Fetcher(client))).fetch(["BEKE"])
 
     assert result.frame.height == 0
     (error,) = result.errors
@@ -346,7 +357,7 @@ async def test_429_for_every_symbol_is_a_source_wide_rate_limit() -> None:
         )
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        provider = YahooChartProvider(Fetcher(client))
+        provider = chart_only(YahooChartProvider(Fetcher(client)))
         with pytest.raises(FetchError) as info:
             await provider.fetch(["^GSPC", "^N225", "GC=F"])
 
@@ -364,7 +375,7 @@ async def test_429_for_some_symbols_only_is_per_symbol() -> None:
         return httpx.Response(429, content=b"Too Many Requests", headers={"Retry-After": "30"})
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        result = await YahooChartProvider(Fetcher(client)).fetch(["^GSPC", "^N225"])
+        result = await chart_only(YahooChartProvider(Fetcher(client))).fetch(["^GSPC", "^N225"])
 
     assert result.frame["symbol"].to_list() == ["^GSPC"]
     (error,) = result.errors
@@ -378,7 +389,7 @@ async def test_html_with_status_200_is_a_parse_error() -> None:
         return httpx.Response(200, content=html, headers={"content-type": "text/html"})
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
-        result = await YahooChartProvider(Fetcher(client)).fetch(["^GSPC"])
+        result = await chart_only(YahooChartProvider(Fetcher(client))).fetch(["^GSPC"])
 
     assert result.frame.height == 0
     (error,) = result.errors
@@ -392,7 +403,7 @@ async def test_connection_failure_for_every_symbol_is_source_wide() -> None:
 
     async with make_client(transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(FetchError) as info:
-            await YahooChartProvider(Fetcher(client)).fetch(["^GSPC", "^N225"])
+            await chart_only(YahooChartProvider(Fetcher(client))).fetch(["^GSPC", "^N225"])
 
     assert info.value.kind is ErrorKind.NETWORK
     assert info.value.message == "DNS lookup failed"

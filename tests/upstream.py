@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
@@ -28,6 +30,8 @@ class Upstream:
     port: int = 0
     # path prefix -> a function building the route when the request arrives (fresh times)
     dynamic: dict[str, Callable[[str], Route]] = field(default_factory=dict)
+    # The clock of the Date header (marketmon corrects its own clock by it): real time if None.
+    now: Callable[[], datetime] | None = None
 
     @property
     def url(self) -> str:
@@ -57,6 +61,11 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name.replace("_", "-"), value)
             self.end_headers()
             self.wfile.write(route.body)
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            if upstream.now is None:
+                return super().date_time_string(timestamp)
+            return format_datetime(upstream.now().replace(microsecond=0), usegmt=True)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

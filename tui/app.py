@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import importlib
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui.app_memory import BoardMemory
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
-from tui.data.engine import Engine
-from tui.data.factory import build_engine
-from tui.data.history import default_cache_dir
-from tui.data.snapshot import MarketSnapshot
+from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
+from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
 from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
+from widgets.market_header import MarketHeader
+from widgets.quote_table import QuoteTable
 from widgets.share_badge import ShareBadge
+from widgets.status_bar import SourceStatusBar
 
 if TYPE_CHECKING:
+    # The engine (and with it polars, httpx, feedparser) loads after the first paint.
     import httpx
     from textual.command import Provider
 
     from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
     from tui.data.alerts import AlertEvent
+    from tui.data.engine import Engine
+    from tui.data.recorder import Recorder
+    from tui.data.replay import ReplaySession
     from tui.data.share import ShareNode
 
 THEMES: tuple[str, ...] = (
@@ -43,6 +53,18 @@ THEMES: tuple[str, ...] = (
 STARTUP_GRACE_SECONDS = 5.0  # start-up ends at the first prices, or after this (offline)
 
 
+def import_engine_modules(*, live: bool) -> None:
+    """What building the engine imports: polars always; httpx and feedparser for live data."""
+    modules = ["tui.data.factory", "tui.data.history"]
+    modules += (
+        ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]
+        if live
+        else ["tui.data.demo"]
+    )
+    for name in modules:
+        importlib.import_module(name)
+
+
 def _instrument_commands() -> type[Provider]:
     """Loaded when the palette first opens: textual.command is off the start-up path."""
     from tui.commands import InstrumentCommands
@@ -50,7 +72,7 @@ def _instrument_commands() -> type[Provider]:
     return InstrumentCommands
 
 
-class MarketmonApp(App[None]):
+class MarketmonApp(BoardMemory):
     """marketmon's TUI. Build it with :func:`create_app` (shared by the CLI and the tests)."""
 
     TITLE = "marketmon"
@@ -66,6 +88,12 @@ class MarketmonApp(App[None]):
         Binding("m", "movers", "Movers"),
         Binding("a", "alerts", "Alerts"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        # Replay only (check_action hides them on the live board).
+        Binding("space", "replay_pause", "Pause", show=False),
+        Binding("left_square_bracket", "replay_jump(-60)", "-1 min", key_display="["),
+        Binding("right_square_bracket", "replay_jump(60)", "+1 min", key_display="]"),
+        Binding("full_stop", "replay_step", "Step", key_display="."),
+        Binding("x", "replay_speed", "Speed"),
     ]
 
     def __init__(
@@ -80,22 +108,30 @@ class MarketmonApp(App[None]):
         client: httpx.AsyncClient | None = None,
         animate: bool = True,
         history: bool = False,
+        cache_path: Path | None = None,
+        record_dir: Path | None = None,
+        replay: ReplaySession | None = None,
         panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.history = history  # fetch daily closes for σ-moves (the CLI's app does)
+        self.replay = replay
+        if replay is not None:  # the recorded board: its clock, no network, no cache
+            clock, cache_path, record_dir, demo = replay.clock, None, None, False
         self.config = config
         self.demo = demo
         self.seed = seed
         self.scenario = scenario
         self.low_bandwidth = low_bandwidth
-        self.clock = clock or SystemClock()
+        self.clock: Clock = clock or SystemClock()
         self.animated = animate
         self.paused = False
         self.snapshot: MarketSnapshot | None = None
         self.applied = 0  # snapshots applied (tests and benchmarks read it)
         self._client = client
-        self._owns_client = client is None and not demo
+        self._owns_client = client is None and not demo and replay is None
+        self.record_dir = record_dir
+        self.recorder: Recorder | None = None  # created with the engine (it needs polars)
         self._apply_scheduled = False
         self._changed_since_apply = False
         self.engine: Engine | None = None
@@ -105,24 +141,84 @@ class MarketmonApp(App[None]):
         self.share: ShareNode | None = None  # with [share]: fetcher or viewer of a desk
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         self.main_screen = MainScreen(
-            now=self.clock.now,
+            now=self.true_now,
             demo=demo,
             low_bandwidth=low_bandwidth,
             animate=animate,
             pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
             panes=panes,
         )
-        self.main_screen.on_ready = self._apply
+        self.main_screen.on_ready = self._screen_ready
+        # The last-known snapshot: shown until live prices replace it (None: no cache).
+        self.cache_path = cache_path
+        self.cached: MarketSnapshot | None = None
+        self.cache_writer = CacheWriter(cache_path) if cache_path is not None else None
+        self._cache_note: str | None = None  # why a cache file was ignored, for the status line
         # Fewer, larger frames over a slow link.
         self.coalesce_seconds = 2.0 if low_bandwidth else 0.25
         self.theme = THEMES[0]
+
+    def true_now(self) -> datetime:
+        """The servers' time: the local clock corrected by the offset their Date headers show."""
+        truth = self.engine.truth if self.engine is not None else None
+        now = self.clock.now()
+        return now + timedelta(seconds=truth.offset) if truth is not None else now
 
     def get_default_screen(self) -> Screen[None]:
         return self.main_screen
 
     def on_mount(self) -> None:
+        if self.cache_path is not None:
+            loaded = load_cache(self.cache_path, self.config.instruments(), demo=self.demo)
+            self.cached = loaded.snapshot
+            self._cache_note = loaded.note
+            if self.cached is not None:
+                self._changed_since_apply = True
+        if self.cache_writer is not None:
+            self.set_interval(WRITE_EVERY, self._save_cache)
+        if self.replay is not None:
+            self._changed_since_apply = True
+            self.set_interval(0.25, self._replay_tick)
+        if self.animated:
+            self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
+        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
+
+    def _screen_ready(self) -> None:
+        """The main screen is composed: paint the cached prices, then start the engine."""
+        if self._cache_note:
+            self.main_screen.query_one(SourceStatusBar).set_note(self._cache_note)
+        self._apply()
+        # After the first paint: importing polars and httpx (0.1-0.2 s) must not delay it.
+        self.call_after_refresh(self._start_engine_after_paint, 8)
+
+    def _start_engine_after_paint(self, rounds: int) -> None:
+        """Cached rows are built on the tables' first layout, a refresh or two after the first
+        frame: wait for that (a few rounds at most: a hidden pane never lays out)."""
+        waiting = any(t.awaiting_layout for t in self.main_screen.query(QuoteTable))
+        if waiting and rounds > 0:
+            self.call_after_refresh(self._start_engine_after_paint, rounds - 1)
+        else:
+            self.run_worker(self._load_and_start_engine(), name="engine-start", group="engine")
+
+    async def _load_and_start_engine(self) -> None:
+        """Import the engine's modules in a thread (polars, httpx, feedparser: 0.2 s, and far
+        more on a busy machine), so the event loop keeps painting meanwhile; then start."""
+        await asyncio.to_thread(import_engine_modules, live=not self.demo)
+        self._start_engine()
+
+    def _start_engine(self) -> None:
+        if self.engine is not None or self.replay is not None or not self.is_running:
+            return
+        if self.record_dir is not None:
+            from tui.data.recorder import FLUSH_EVERY, Recorder
+
+            self.recorder = Recorder(self.record_dir)
+            self.set_interval(FLUSH_EVERY, self._flush_record)
+        from tui.data.factory import build_engine  # polars (and httpx for live data) load here
+        from tui.data.history import default_cache_dir
+
         if self._owns_client:
-            from tui.data.http import make_client  # httpx loads only for live data
+            from tui.data.http import make_client
 
             self._client = make_client(read_timeout=self.config.general.timeout)
         self.engine = build_engine(
@@ -152,9 +248,6 @@ class MarketmonApp(App[None]):
         else:
             work = self.engine.run(self._changed)
         self.run_worker(work, name="poller", exclusive=True, group="poller")
-        if self.animated:
-            self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
-        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
 
     def _start_alerts(self) -> None:
         """Rules from the config; state and log in the platform state dir unless configured."""
@@ -221,6 +314,8 @@ class MarketmonApp(App[None]):
     async def on_unmount(self) -> None:
         if self.share is not None:
             await self.share.close()  # release the lease: a viewer takes over at once
+        self._save_cache(at_exit=True)
+        self._flush_record(at_exit=True)
         if self._owns_client and self._client is not None:
             await self._client.aclose()
 
@@ -232,16 +327,17 @@ class MarketmonApp(App[None]):
         self._changed_since_apply = True
         if not self._apply_scheduled:
             self._apply_scheduled = True
-            if self.snapshot is None or not self.snapshot.quote_count:
-                # Until prices are on screen, update at once (the headlines may arrive first;
-                # the prices must not then wait for the coalescing delay).
+            snap = self.snapshot
+            if snap is None or not snap.quote_count or snap.origin is SnapshotOrigin.CACHED:
+                # Until (live) prices are on screen, update at once (the headlines may arrive
+                # first; the prices must not then wait for the coalescing delay).
                 self.call_later(self._apply)
             else:
                 self.set_timer(self.coalesce_seconds, self._apply)
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        if self.engine is None or not self._changed_since_apply:
+        if not self._changed_since_apply:
             return
         if self.paused:
             self._apply_paused()
@@ -249,14 +345,10 @@ class MarketmonApp(App[None]):
         if not self.main_screen.ready:
             self._apply_scheduled = True  # MainScreen.on_ready applies it once composed
             return
-        self._changed_since_apply = False
-        snapshot = self.engine.snapshot() if self.share is None else self.share.view()
-        if self.share is not None:
-            self.main_screen.query_one(ShareBadge).show(
-                self.share.status(), snapshot.generated_at if snapshot else None
-            )
+        snapshot = self._next_snapshot()
         if snapshot is None:
-            return  # a viewer with nothing received yet
+            return
+        self._changed_since_apply = False
         self.snapshot = snapshot
         self.applied += 1
         self.main_screen.apply(snapshot)
@@ -265,6 +357,36 @@ class MarketmonApp(App[None]):
             self.call_after_refresh(self._startup_over)  # once they are painted
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
+
+    def _next_snapshot(self) -> MarketSnapshot | None:
+        """The live snapshot, its empty rows filled from the cache; the cache before the engine."""
+        if self.replay is not None:
+            self.main_screen.query_one(MarketHeader).badge = self.replay.badge()
+            return self.replay.snapshot()
+        if self.engine is None:
+            if self.cached is not None:
+                self._show_cache_state(self.cached)
+            return self.cached
+        if self.share is not None:  # [share]: what this node fetched or received
+            shared = self.share.view()
+            self.main_screen.query_one(ShareBadge).show(
+                self.share.status(), shared.generated_at if shared else None
+            )
+            if shared is None:
+                return self.cached  # a viewer with nothing received yet
+            shown = shared
+        else:
+            shown = self.engine.snapshot()
+        if self.cached is not None:
+            shown, still_cached = merge_live(shown, self.cached)
+            if not still_cached:
+                self.cached = None
+            self._show_cache_state(shown if still_cached else None)
+        if self.cache_writer is not None:
+            self.cache_writer.offer(shown, self.clock.monotonic())
+        if self.recorder is not None:
+            self.recorder.record(shown)
+        return shown
 
     def _apply_paused(self) -> None:
         """Paused: the prices stay frozen, their ages, staleness and the status line do not."""
@@ -291,6 +413,10 @@ class MarketmonApp(App[None]):
         self.notify("Refreshing…", timeout=1.5)
 
     def action_toggle_pause(self) -> None:
+        if self.replay is not None:  # pause the recorded clock; keys still step and jump
+            self.replay.clock.toggle_pause()
+            self._replay_tick()
+            return
         self.paused = not self.paused
         self.main_screen.set_paused(self.paused)
         if not self.paused:
@@ -311,7 +437,7 @@ class MarketmonApp(App[None]):
         from tui.screens.movers import MoversScreen
 
         if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
-            self.push_screen(MoversScreen(self.snapshot, self.clock.now))
+            self.push_screen(MoversScreen(self.snapshot, self.true_now))
 
     def action_alerts(self) -> None:
         from tui.screens.alerts import AlertsScreen
@@ -332,7 +458,7 @@ class MarketmonApp(App[None]):
 
         if self.snapshot is not None:
             self.push_screen(
-                DetailScreen(self.snapshot, message.pane, message.symbol, self.clock.now)
+                DetailScreen(self.snapshot, message.pane, message.symbol, self.true_now)
             )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -385,6 +511,9 @@ def create_app(
     client: httpx.AsyncClient | None = None,
     animate: bool = True,
     history: bool = False,
+    cache_path: Path | None = None,
+    record_dir: Path | None = None,
+    replay: ReplaySession | None = None,
     panes: Sequence[str] | None = None,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
@@ -398,6 +527,9 @@ def create_app(
         client=client,
         animate=animate,
         history=history,
+        cache_path=cache_path,
+        record_dir=record_dir,
+        replay=replay,
         panes=panes,
     )
 
@@ -409,6 +541,9 @@ def run_app(
     seed: int = 7,
     scenario: str = "selloff",
     low_bandwidth: bool = False,
+    cache_path: Path | None = None,
+    record_dir: Path | None = None,
+    replay: ReplaySession | None = None,
     panes: Sequence[str] | None = None,
 ) -> int:
     app = create_app(
@@ -417,7 +552,10 @@ def run_app(
         seed=seed,
         scenario=scenario,
         low_bandwidth=low_bandwidth,
-        history=True,
+        history=replay is None,
+        cache_path=cache_path,
+        record_dir=record_dir,
+        replay=replay,
         panes=panes,
     )
     app.on_first_prices = end_startup_pause

@@ -9,10 +9,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.config import Config, ConfigError, load_config, with_share
 from tui.pane_filter import known_panes, parse_panes
+
+if TYPE_CHECKING:
+    from tui.data.snapshot import MarketSnapshot
 
 SCENARIOS = ("selloff", "calm")
 
@@ -75,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="no highlights, a stepping tape and the fewest redraws (for SSH)",
     )
     parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help="record every applied snapshot to Parquet under DIR (also: [record] dir)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither show nor save the last-known prices",
+    )
+    parser.add_argument(
         "--pane",
         type=_pane_list,
         metavar="NAME[,NAME…]",
@@ -89,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snap.add_argument("--format", choices=("table", "json", "csv"), default="table")
     snap.add_argument(
+        "--replay", type=Path, metavar="PATH", help="print a recording's state instead of fetching"
+    )
+    snap.add_argument(
+        "--at", metavar="ISO-TIME", help="with --replay: the instant (default: the last recorded)"
+    )
+    snap.add_argument(
         "--headlines",
         action="store_true",
         help="with --format csv: the headlines (published, source, title, url, related) "
@@ -102,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(which releases the lease).",
     )
     _common(serve, suppress=True)
+    replay = sub.add_parser(
+        "replay",
+        help="replay a recording (file or folder) in the TUI",
+        description="Open the board on a recording made with --record, on a replay clock "
+        "(no network). Keys: p/space pause, . step, [ ] -/+1 min, x speed.",
+    )
+    replay.add_argument("path", type=Path, metavar="PATH")
+    replay.add_argument("--speed", type=int, choices=(1, 10, 60), default=1)
+    replay.add_argument("--at", metavar="ISO-TIME", help="start here (default: the beginning)")
+    _common(replay, suppress=True)
     return parser
 
 
@@ -120,6 +151,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.serve import run_serve
 
         return run_serve(config, demo=args.demo, seed=args.seed, scenario=args.scenario)
+    if args.command == "replay":
+        return run_replay(config, args)
+    record_dir = args.record or config.record_dir
+    if record_dir is not None:
+        from tui.data.recorder import Recorder, RecordError
+
+        try:
+            Recorder(record_dir).check_writable()
+        except RecordError as exc:
+            print(f"marketmon: {exc}", file=sys.stderr)
+            return 2
+    cache_path = None
+    if not args.no_cache:
+        from tui.data.snapshot_cache import default_cache_path
+
+        cache_path = default_cache_path(args.demo)
     # Start-up creates a few hundred thousand long-lived objects (Textual, polars, the screen)
     # and almost no garbage: the collector would only re-scan them, about 30 ms before the
     # first prices. The app turns it back on once they are on screen (app.end_startup_pause).
@@ -132,12 +179,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         scenario=args.scenario,
         low_bandwidth=args.low_bandwidth,
+        cache_path=cache_path,
+        record_dir=record_dir,
         panes=args.pane,
     )
 
 
+def run_replay(config: Config, args: argparse.Namespace) -> int:
+    from tui.data.replay import ReplayError, ReplaySession, open_recording, parse_time
+
+    try:
+        recording = open_recording(args.path)
+        at = parse_time(args.at) if args.at else None
+    except ReplayError as exc:
+        print(f"marketmon: {exc}", file=sys.stderr)
+        return 2
+    gc.disable()
+    from tui.app import run_app
+
+    return run_app(config, replay=ReplaySession(recording, speed=args.speed, at=at))
+
+
+def replayed_snapshot(args: argparse.Namespace) -> MarketSnapshot:
+    """``snapshot --replay PATH [--at T]``: the recorded board at T (default: the last)."""
+    from tui.data.replay import open_recording, parse_time, snapshot_at
+
+    recording = open_recording(args.replay)
+    at = parse_time(args.at) if args.at else recording.end
+    return snapshot_at(recording, at)
+
+
 def run_snapshot(config: Config, args: argparse.Namespace) -> int:
-    from tui.data.snapshot import MarketSnapshot
+    from tui.data.replay import ReplayError
 
     async def fetch() -> MarketSnapshot:
         from tui.data.clock import SystemClock
@@ -158,12 +231,22 @@ def run_snapshot(config: Config, args: argparse.Namespace) -> int:
             )
             return await engine.refresh_once()
 
-    snap = asyncio.run(fetch())
+    if args.replay is not None:
+        try:
+            snap = replayed_snapshot(args)
+        except ReplayError as exc:
+            print(f"marketmon: {exc}", file=sys.stderr)
+            return 2
+    elif args.at:
+        print("marketmon: --at needs --replay PATH", file=sys.stderr)
+        return 2
+    else:
+        snap = asyncio.run(fetch())
     # The rules are evaluated once, from a clean state and without side effects: the command
     # lists what fires now; the log, the bell and the alert command belong to the live app.
     from tui.data.alerts import evaluate
 
-    fired, _ = evaluate(snap, config.alerts.rules, {})
+    fired, _ = evaluate(snap, config.alerts.rules, {})  # none on a replayed board (origin)
     if args.format == "json":
         from tui.data.export import to_json
 

@@ -45,6 +45,17 @@ DEFAULT_FEEDS: tuple[str, ...] = (
 )
 
 
+# Requests per minute each provider's host may receive (its public, keyless limits, with room).
+DEFAULT_BUDGETS: dict[str, float] = {
+    "yahoo": 60.0,
+    "coingecko": 10.0,  # the keyless limit is about 5-15 a minute
+    "coinbase": 300.0,
+    "binance": 600.0,
+    "goldapi": 30.0,
+}
+DEFAULT_NEWS_BUDGET = 12.0  # per news host
+
+
 class ConfigError(Exception):
     """A bad configuration: the message names the file and the line or key."""
 
@@ -56,6 +67,7 @@ class GeneralConfig:
     max_response_bytes: int = 4 * 1024 * 1024
     per_host: int = 10  # concurrent requests per host
     backoff_cap: float = 120.0
+    user_agent: str | None = None  # None: the built-in browser-like User-Agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,12 @@ class ProviderConfig:
     base_url: str
     interval: float | None = None  # None: general.refresh
     max_age: float | None = None  # None: the provider's own default
+    max_requests_per_minute: float | None = None  # None: DEFAULT_BUDGETS
+
+    @property
+    def budget(self) -> float:
+        """Requests per minute the governor allows this provider's host."""
+        return self.max_requests_per_minute or DEFAULT_BUDGETS.get(self.name, 60.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +89,7 @@ class HeadlinesConfig:
     feeds: tuple[str, ...] = DEFAULT_FEEDS
     interval: float = 300.0
     max_items: int = 100
+    max_requests_per_minute: float = DEFAULT_NEWS_BUDGET  # per feed host
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,7 @@ class Config:
     panes: Mapping[str, PaneConfig]
     path: Path | None = None
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    record_dir: Path | None = None  # [record] dir: where --record writes Parquet (None: off)
     share: ShareConfig | None = None  # None: every instance polls on its own
 
     def instruments(self) -> tuple[Instrument, ...]:
@@ -178,11 +198,19 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "share"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "record", "share"}
 _SHARE_KEYS = {"redis", "lease"}
-_GENERAL_KEYS = {"refresh", "timeout", "max_response_bytes", "per_host", "backoff_cap"}
-_PROVIDER_KEYS = {"base_url", "interval", "max_age"}
-_HEADLINE_KEYS = {"feeds", "interval", "max_items"}
+_RECORD_KEYS = {"dir"}
+_GENERAL_KEYS = {
+    "refresh",
+    "timeout",
+    "max_response_bytes",
+    "per_host",
+    "backoff_cap",
+    "user_agent",
+}
+_PROVIDER_KEYS = {"base_url", "interval", "max_age", "max_requests_per_minute"}
+_HEADLINE_KEYS = {"feeds", "interval", "max_items", "max_requests_per_minute"}
 _PANE_KEYS = {"symbols", "sources", "groups", "names", "markets"}
 
 
@@ -234,10 +262,24 @@ class _Checker:
                 raise self.fail(f"{key}[{i}]", f"must be a non-empty string, not {_kind(item)}")
         if not value and not allow_empty:
             raise self.fail(key, "must not be empty")
-        if len(set(value)) != len(value):
-            dup = next(v for v in value if value.count(v) > 1)
+        # Stripped first: " ^GSPC" and "^GSPC" are one symbol, listed twice.
+        items = [s.strip() for s in value]
+        if len(set(items)) != len(items):
+            dup = next(v for v in items if items.count(v) > 1)
             raise self.fail(key, f"lists {dup!r} twice")
-        return tuple(s.strip() for s in value)
+        return tuple(items)
+
+    def header_text(self, data: Mapping[str, Any], key: str) -> str | None:
+        """A header value: printable ASCII only, so it cannot split or forge other headers."""
+        name = key.rsplit(".", 1)[-1]
+        if name not in data:
+            return None
+        value = data[name]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"must be a non-empty string, not {_kind(value)}")
+        if not all(" " <= ch <= "~" for ch in value):
+            raise self.fail(key, "must be printable ASCII (no control or non-ASCII characters)")
+        return value.strip()
 
     def url(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
@@ -272,6 +314,7 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         max_response_bytes=check.integer(gen, "general.max_response_bytes", 4 * 1024 * 1024, 1024),
         per_host=check.integer(gen, "general.per_host", 10, 1),
         backoff_cap=check.number(gen, "general.backoff_cap", 120.0, 1.0),
+        user_agent=check.header_text(gen, "general.user_agent"),
     )
 
     prov_raw = check.table(data, "providers", set(PROVIDER_URLS))
@@ -285,6 +328,10 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
             else default_url,
             interval=check.number(conf, f"providers.{name}.interval", 0.0, 1.0) or None,
             max_age=check.number(conf, f"providers.{name}.max_age", 0.0, 1.0) or None,
+            max_requests_per_minute=check.number(
+                conf, f"providers.{name}.max_requests_per_minute", 0.0, 1.0
+            )
+            or None,
         )
 
     head = check.table(data, "headlines", _HEADLINE_KEYS)
@@ -300,6 +347,9 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         feeds=feeds,
         interval=check.number(head, "headlines.interval", 300.0, 10.0),
         max_items=check.integer(head, "headlines.max_items", 100, 1),
+        max_requests_per_minute=check.number(
+            head, "headlines.max_requests_per_minute", DEFAULT_NEWS_BUDGET, 1.0
+        ),
     )
 
     panes_raw = check.table(data, "panes", set(PANES))
@@ -313,6 +363,7 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         panes=panes,
         path=path,
         alerts=alerts,
+        record_dir=_record_dir(check, data, path),
         share=_share(check, data),
     )
 
@@ -352,6 +403,20 @@ def with_share(config: Config, url: str, source: str = "--share") -> Config:
     return replace(config, share=ShareConfig(redis=url, lease=lease))
 
 
+def _record_dir(check: _Checker, data: Mapping[str, Any], path: Path | None) -> Path | None:
+    """``[record] dir``: ``~`` expanded; a relative folder is relative to the config file."""
+    record = check.table(data, "record", _RECORD_KEYS)
+    if "dir" not in record:
+        return None
+    value = record["dir"]
+    if not isinstance(value, str) or not value.strip():
+        raise check.fail("record.dir", f"must be a folder name, not {_kind(value)}")
+    folder = Path(value).expanduser()
+    if not folder.is_absolute() and path is not None:
+        folder = path.parent / folder
+    return folder
+
+
 def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfig:
     key = f"panes.{name}"
     raw = check.table(panes_raw, key, _PANE_KEYS)
@@ -365,6 +430,15 @@ def _pane(check: _Checker, panes_raw: Mapping[str, Any], name: str) -> PaneConfi
             (group, check.strings(members, f"{key}.groups.{group}"))
             for group, members in table.items()
         )
+        # A row has one group (its region): a symbol in two would silently show in the first.
+        first: dict[str, str] = {}
+        for group, members in groups:
+            for sym in members:
+                if sym in first:
+                    raise check.fail(
+                        f"{key}.groups.{group}", f"{sym!r} is already in group {first[sym]!r}"
+                    )
+                first[sym] = group
     else:
         groups = tuple(DEFAULT_GROUPS[name].items())
 

@@ -51,10 +51,30 @@ def change(value: float | None, decimals: int | None = None) -> str:
     return text
 
 
+PERCENT_WIDTH = 7  # the change % column: a move of -199.95 % must keep its "%"
+
+# Plausibility marks (tui.data.plausibility.Mark), as shown after a price.
+MARK_TEXT = {"jump": "↯", "negative": "±"}
+# An age for a time ahead of the clock: never "0s".
+AHEAD = "ahead"
+FUTURE_SECONDS = 300.0  # tui.data.plausibility.FUTURE_TOLERANCE
+
+
 def percent(value: float | None) -> str:
+    """``+1.25%``; fewer decimals for big moves so the text fits :data:`PERCENT_WIDTH`."""
     if value is None or not math.isfinite(value):
         return "—"
-    return f"{value:+.2f}%"
+    for decimals in (2, 1, 0):
+        text = f"{value:+.{decimals}f}%"
+        if len(text) <= PERCENT_WIDTH:
+            return text
+    return text
+
+
+def marked(text: str, marks: tuple[str, ...]) -> str:
+    """``text`` followed by the symbols of ``marks`` (jump, negative) that apply to a value."""
+    symbols = "".join(MARK_TEXT[m] for m in marks if m in MARK_TEXT)
+    return f"{text}{symbols}" if symbols else text
 
 
 def age(seconds: float | None) -> str:
@@ -72,9 +92,13 @@ def age(seconds: float | None) -> str:
 
 
 def age_between(then: datetime | None, now: datetime) -> str:
+    """The age of ``then`` at ``now``; ``ahead`` for a time in the future beyond clock drift."""
     if then is None:
         return "—"
-    return age((now - then).total_seconds())
+    seconds = (now - then).total_seconds()
+    if seconds < -FUTURE_SECONDS:
+        return AHEAD
+    return age(seconds)
 
 
 def error_text(message: str, status: int | None = None) -> str:

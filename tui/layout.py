@@ -71,7 +71,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("sigma", "σ", 7, True, 5),
     Column("spark", "Day", 8, False, 7),
     Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 6, True, 3),
+    Column("age", "Time", 8, True, 3),  # "rate-ltd", "timeout"… in place of the time
 )
 PADDING = 2  # DataTable cell_padding=1 on each side
 EXTRA_COLUMNS = frozenset({"range", "symbol"})

@@ -75,7 +75,9 @@ class MarketHeader(Widget):
     MarketHeader > .market-header--title { color: $accent; text-style: bold; }
     MarketHeader > .market-header--demo { background: $warning; color: $text; text-style: bold; }
     MarketHeader > .market-header--paused { background: $primary; color: $text; text-style: bold; }
+    MarketHeader > .market-header--badge { background: $accent; color: $text; text-style: bold; }
     MarketHeader > .market-header--offline { background: $error; color: $text; text-style: bold; }
+    MarketHeader > .market-header--skew { background: $warning; color: $text; text-style: bold; }
     MarketHeader > .market-header--city { color: $text; }
     MarketHeader > .market-header--open { color: $success; }
     MarketHeader > .market-header--closed { color: $text-muted; }
@@ -88,6 +90,8 @@ class MarketHeader(Widget):
         "market-header--demo",
         "market-header--paused",
         "market-header--offline",
+        "market-header--badge",
+        "market-header--skew",
         "market-header--city",
         "market-header--open",
         "market-header--closed",
@@ -97,6 +101,8 @@ class MarketHeader(Widget):
 
     paused: reactive[bool] = reactive(False)
     offline: reactive[bool] = reactive(False)  # no data source can be reached
+    badge: reactive[str] = reactive("")  # CACHED until live prices arrive; REPLAY x10 ...
+    clock_warning: reactive[str] = reactive("")  # "local clock 5m behind", when it is off
 
     def __init__(
         self,
@@ -178,9 +184,15 @@ class MarketHeader(Widget):
         if self.paused:
             left.append(" ")
             left.append(" PAUSED ", style("market-header--paused"))
+        if self.badge:
+            left.append(" ")
+            left.append(f" {self.badge} ", style("market-header--badge"))
         if self.offline:
             left.append(" ")
             left.append(" OFFLINE ", style("market-header--offline"))
+        if self.clock_warning:
+            left.append(" ")
+            left.append(f" {self.clock_warning} ", style("market-header--skew"))
 
         states = market_states(self._shown_at)
         clock, zone = self._clock_text(self._shown_at)

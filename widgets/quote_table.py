@@ -153,6 +153,11 @@ class QuoteTable(LiveTable):
         return len(self._visible())
 
     @property
+    def awaiting_layout(self) -> bool:
+        """Quotes arrived before the first layout and are not built into rows yet."""
+        return self._waiting_for_width
+
+    @property
     def visible_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self._columns)
 
@@ -268,11 +273,11 @@ class QuoteTable(LiveTable):
 
     def _signature(self, q: Quote, first_in_group: bool) -> tuple[object, ...]:
         """Everything a row's cells are built from (ages only where they are shown)."""
-        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING)
+        ticking = q.stale_reason in (StaleReason.OLD, StaleReason.FAILING, StaleReason.CACHED)
         age = fmt.age_between(q.as_of, self.now) if ticking and self.now else None
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
-                first_in_group, self._flashing.get(q.symbol), age)  # fmt: skip
+                first_in_group, self._flashing.get(q.symbol), age, q.problem, q.marks)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -340,7 +345,9 @@ class QuoteTable(LiveTable):
             "group": Text(group, style=styles.muted),
             "name": name,
             "symbol": Text(q.symbol, style=styles.muted),
-            "last": Text(fmt.price(q.last, places), style=last_style, justify="right"),
+            "last": Text(
+                fmt.marked(fmt.price(q.last, places), q.marks), style=last_style, justify="right"
+            ),
             "chg": Text(fmt.change(q.change, places), style=direction, justify="right"),
             "pct": Text(fmt.percent(q.change_pct), style=direction, justify="right"),
             "sigma": Text(fmt.sigma(q.sigma), style=direction, justify="right"),
@@ -352,12 +359,17 @@ class QuoteTable(LiveTable):
     def _age_cell(self, q: Quote, styles: CellStyles) -> Text:
         now = self.now
         if q.as_of is None or now is None:
+            if q.problem is not None:  # no price at all: say why
+                return Text(q.problem, style=styles.error, justify="right")
             return Text("—", style=styles.muted, justify="right")
         age = fmt.age_between(q.as_of, now)
         if q.stale_reason is StaleReason.FAILING:
-            return Text(f"!{age}", style=styles.error, justify="right")
+            # The last good value; "!" marks the source failing, then why (or how old).
+            return Text(f"!{q.problem or age}", style=styles.error, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             return Text("closed", style=styles.muted, justify="right")
+        if q.stale_reason is StaleReason.CACHED:  # last run's price: "c" and its age
+            return Text(f"c {age}", style=styles.warning, justify="right")
         if q.stale_reason is StaleReason.OLD:
             return Text(age, style=styles.warning, justify="right")
         local = q.as_of.astimezone()

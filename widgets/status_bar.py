@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import SourceHealth, SourceStatus
-from tui.format import age, age_between
+from tui.format import age_between
 
 TICK_SECONDS = 15.0  # ages to the nearest 15 s are enough, and cost a line each
 SEPARATOR = " │ "
@@ -38,8 +38,21 @@ def source_parts(status: SourceStatus, now: datetime) -> tuple[str, str | None, 
     retry: str | None = None
     if status.health in FAILING and status.next_retry is not None:
         wait = (status.next_retry - now).total_seconds()
-        retry = f"retry {age(wait)}" if wait >= 1 else "retrying"
+        retry = f"retry {countdown(wait)}" if wait >= 1 else "retrying"
     return word, data_age, retry
+
+
+def countdown(seconds: float) -> str:
+    """``1:55``, ``12:00``, ``1:02:03``: a wait to the second, as a clock counts down."""
+    total = max(0, int(seconds + 0.5))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def by_importance(statuses: Sequence[SourceStatus]) -> list[SourceStatus]:
+    """Sources feeding most rows first (then by name), so a cut line never hides the main one."""
+    return sorted(statuses, key=lambda s: (-s.rows, s.name))
 
 
 class SourceStatusBar(Widget):
@@ -86,6 +99,7 @@ class SourceStatusBar(Widget):
         self._now = now
         self._animated = animate
         self._statuses: tuple[SourceStatus, ...] = ()
+        self._note: str | None = None  # app-level news: cache ignored, recording stopped…
         self._notice: str | None = None  # an app error shown before the sources
         self._shown: Text | None = None  # what was last painted
         self._timer: Timer | None = None
@@ -98,6 +112,16 @@ class SourceStatusBar(Widget):
         new = tuple(statuses)
         if new != self._statuses:
             self._statuses = new
+            self._repaint_if_changed()
+
+    @property
+    def note(self) -> str | None:
+        return self._note
+
+    def set_note(self, note: str | None) -> None:
+        """Show ``note`` (plain text, shown literally) before the sources; ``None`` clears it."""
+        if note != self._note:
+            self._note = note
             self._repaint_if_changed()
 
     def set_notice(self, text: str | None) -> None:
@@ -122,8 +146,9 @@ class SourceStatusBar(Widget):
 
     def build_line(self, width: int) -> Text:
         """The status line for ``width`` cells: full, then without ages, then with an ellipsis."""
+        style = self.get_component_rich_style
         if not self._statuses:
-            line = Text("No data sources", self.get_component_rich_style("source-status--empty"))
+            line = Text("No data sources", style("source-status--empty"))
         else:
             now = self._now()
             line = self._line(now, ages="all")
@@ -131,6 +156,10 @@ class SourceStatusBar(Widget):
                 line = self._line(now, ages="failing")
             if line.cell_len > width:
                 line = self._line(now, ages="none")
+        if self._note:
+            noted = Text(sanitize_text(self._note, 200), style("source-status--stale"))
+            noted.append(SEPARATOR, style("source-status--detail"))
+            line = noted + line
         if self._notice:
             notice = Text(self._notice, self.get_component_rich_style("source-status--offline"))
             line = Text.assemble(notice, Text(SEPARATOR), line)
@@ -143,7 +172,7 @@ class SourceStatusBar(Widget):
         style = self.get_component_rich_style
         detail = style("source-status--detail")
         text = Text(no_wrap=True, end="")
-        for i, status in enumerate(self._statuses):
+        for i, status in enumerate(by_importance(self._statuses)):
             if i:
                 text.append(SEPARATOR, detail)
             word, data_age, retry = source_parts(status, now)
@@ -154,5 +183,7 @@ class SourceStatusBar(Widget):
             if data_age is not None and (ages == "all" or (ages == "failing" and failing)):
                 text.append(f" {data_age}", detail)
             if retry is not None:
-                text.append(f" {retry}", detail)
+                text.append(f" · {retry}", detail)
+            if status.note:
+                text.append(f" · {sanitize_text(status.note, 80)}", detail)
         return text

@@ -2,6 +2,7 @@
 
 python -m tests.bench                  # everything (~15 min: each footprint run lasts 65 s)
 python -m tests.bench --only compute,poll,ui
+python -m tests.bench --only etiquette   # requests per refresh, Retry-After, one slow request
 python -m tests.bench --runs 5 --out bench-results.json
 """
 
@@ -26,6 +27,9 @@ SUITES: dict[str, str] = {
     "sigma": "tests.bench.sigma",
     "poll": "tests.bench.poll",
     "ui": "tests.bench.ui_update",
+    "startup": "tests.bench.startup",
+    "etiquette": "tests.bench.etiquette",
+    "screens": "tests.bench.screens",
     "share": "tests.bench.share",
 }
 

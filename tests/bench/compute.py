@@ -48,6 +48,8 @@ def provider_frame(symbols: list[str], source: str, seed: int) -> pl.DataFrame:
             "session_end": [None] * n,
             "series_time": pl.Series([stamps] * n).cast(pl.List(UTC_TIME)),
             "series": pl.Series(walk, dtype=pl.List(pl.Float64)),
+            "response_symbol": symbols,
+            "marks": [None] * n,
         },
         schema_overrides={
             "name": pl.String,
@@ -55,6 +57,7 @@ def provider_frame(symbols: list[str], source: str, seed: int) -> pl.DataFrame:
             "day_low": pl.Float64,
             "session_start": UTC_TIME,
             "session_end": UTC_TIME,
+            "marks": pl.List(pl.String),
         },
     )
     return frame.with_columns(pl.col("as_of").cast(UTC_TIME)).select(list(QUOTE_SCHEMA))

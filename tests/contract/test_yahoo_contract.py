@@ -36,6 +36,10 @@ VXAPL = "chart-v8_^VXAPL_index_empty-quote_null-firstTradeDate.nyf2.json"
 SI_404 = "chart-v8_SI_404_no-data-found-symbol-may-be-delisted.nyf2.json"
 BEKE_400 = "chart-v8_BEKE_400_data-doesnt-exist-for-range.nyf2.json"
 SPARK = "spark-v7-flat_AAPL,^GSPC,HSBA.L,EURUSD=X_5m.omarchy.json"
+SPARK_V8_FLAT = "spark-v8-flat_AAPL,VTI_1mo-1d_via-yfapi.dejwcake.json"
+SPARK_72 = "spark-v7_72-symbols-fx-futures-indices-yields_1mo-1d_merged-4-requests.glimpse.json"
+GSPC_2Y = "chart-v8_^GSPC_index_2y-1d_ohlcv-adjclose.glimpse.json"
+EURUSD_5M = "chart-v8_EURUSD=X_fx_5m_range1d_12-bars.omarchy.json"
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
@@ -100,6 +104,21 @@ OK: dict[str, Expected] = {
         "0P0000XTS7", 11796.7, None, None, None, utc(2024, 7, 19, 20, 0),
         "Goldman Sachs US$ Liquid Reserv", "USD", 0,
     ),
+    # 501 daily bars; chartPreviousClose 5618.26 is the close before the 2-year window, so the
+    # previous close is close[-2] (2026-09-17); the series is the last price's session (1 bar).
+    GSPC_2Y: Expected(
+        "^GSPC", 7650.5, 7637.759765625, 7657.17, 7610.52, utc(2026, 9, 18, 21, 29, 48),
+        "S&P 500", "USD", 1,
+        (utc(2026, 9, 18, 13, 30), 7650.5),
+        (utc(2026, 9, 18, 13, 30), 7650.5),
+    ),
+    # 12 five-minute bars; the last stamp is regularMarketTime itself (a live partial bar).
+    EURUSD_5M: Expected(
+        "EURUSD=X", 1.1592, 1.1593, 1.1608, 1.1571, utc(2026, 9, 2, 21, 30, 52),
+        "EUR/USD", "USD", 12,
+        (utc(2026, 9, 2, 20, 40), 1.159151554107666),
+        (utc(2026, 9, 2, 21, 30, 52), 1.159151554107666),
+    ),
     # quote=[{}], adjclose=[{}], firstTradeDate null; chartPreviousClose 27.96 not trusted.
     VXAPL: Expected(
         "^VXAPL", 27.37, None, None, None, utc(2021, 11, 19, 20, 59, 50), None, "USD", 0,
@@ -116,7 +135,7 @@ ERRORS: dict[str, tuple[str, int, str, str]] = {
     ),
 }
 
-NOT_CHART = {SPARK}
+NOT_CHART = {SPARK, SPARK_V8_FLAT, SPARK_72}
 
 
 def recording(name: str) -> tuple[int, dict[str, str], bytes]:
@@ -166,6 +185,7 @@ def test_every_chart_recording_parses_or_fails_typed() -> None:
     folder = shared_dir("yahoo")
     charts = 0
     for path in sorted(folder.glob("*.json")):
+        assert path.name in set(OK) | set(ERRORS) | NOT_CHART, f"new recording {path.name}: pin it"
         status, _, body = unwrap_recording(path)
         payload = json.loads(body)
         if not is_chart(payload):
@@ -276,6 +296,25 @@ def test_mutual_fund_trailing_null_never_becomes_the_price() -> None:
     row = parse_chart(payload, "0P0000XTS7")
     assert row.last == 11887.099609375
     assert row.as_of == utc(2024, 9, 12, 13, 30)
+
+
+def test_day_range_comes_from_the_bars_high_and_low_when_meta_lacks_it() -> None:
+    payload = payload_of(GSPC_2Y)
+    del meta_of(payload)["regularMarketDayHigh"]
+    del meta_of(payload)["regularMarketDayLow"]
+    quote = payload["chart"]["result"][0]["indicators"]["quote"][0]
+    assert quote["close"][-1] == 7650.5  # the closes alone would make the range one point
+    row = parse_chart(payload, "^GSPC")
+    assert (row.day_high, row.day_low) == (quote["high"][-1], quote["low"][-1])
+    assert (row.day_high, row.day_low) == (7657.169921875, 7610.52001953125)
+
+
+def test_price_from_the_last_bar_takes_that_bars_time() -> None:
+    payload = payload_of(GSPC_2Y)
+    del meta_of(payload)["regularMarketPrice"]  # regularMarketTime (21:29:48) stays
+    row = parse_chart(payload, "^GSPC")
+    assert row.last == 7650.5
+    assert row.as_of == utc(2026, 9, 18, 13, 30)  # the bar's stamp, not regularMarketTime
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

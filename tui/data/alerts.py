@@ -122,7 +122,11 @@ def cleared(condition: Condition, value: float, threshold: float) -> bool:
 
 def usable(quote: Quote) -> bool:
     """A price an alert may act on: present, and not a failing source's last good value."""
-    return quote.last is not None and quote.stale_reason is not StaleReason.FAILING
+    # A cached price (last run's, shown until the live one arrives) never fires either.
+    return quote.last is not None and quote.stale_reason not in (
+        StaleReason.FAILING,
+        StaleReason.CACHED,
+    )
 
 
 def message(quote: Quote, rule: AlertRule, value: float, *, demo: bool = False) -> str:

@@ -433,7 +433,7 @@ def _frame(quoted: list[tuple[QuoteRow, _Path]]) -> pl.DataFrame:
         return empty_quotes()
     rows = [row for row, _ in quoted]
     columns: dict[str, list[Any]] = {
-        name: [getattr(r, name) for r in rows] for name in QUOTE_SCHEMA
+        name: [getattr(r, name, None) for r in rows] for name in QUOTE_SCHEMA
     }
     columns["series_time"] = [path.micros for _, path in quoted]
     schema = {**QUOTE_SCHEMA, "series_time": pl.List(pl.Int64())}

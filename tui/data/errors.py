@@ -23,10 +23,34 @@ class ErrorKind(StrEnum):
     PARSE = "parse"  # not the JSON/XML shape we expect
     NO_DATA = "no_data"  # the source answered but has no price for the symbol
     UNSUPPORTED = "unsupported"  # the source does not list this symbol
+    WRONG_SYMBOL = "wrong_symbol"  # the answer is for another instrument than the one asked
+    BAD_DATA = "bad_data"  # an impossible value (a price <= 0 where none can be)
+    REQUEST = "request"  # the request could not be sent as built (URL too long, invalid URL)
 
     @property
     def is_offline(self) -> bool:
         return self in (ErrorKind.NETWORK, ErrorKind.TIMEOUT)
+
+    @property
+    def row_reason(self) -> str:
+        """The word a quote row shows in place of its time (at most 9 cells)."""
+        return ROW_REASONS[self]
+
+
+ROW_REASONS: dict[ErrorKind, str] = {
+    ErrorKind.RATE_LIMITED: "rate-ltd",
+    ErrorKind.BLOCKED: "offline",  # not served to this location: unreachable, in effect
+    ErrorKind.HTTP: "offline",  # 5xx: the source is down
+    ErrorKind.NETWORK: "offline",
+    ErrorKind.TIMEOUT: "timeout",
+    ErrorKind.TOO_LARGE: "bad data",
+    ErrorKind.PARSE: "bad data",
+    ErrorKind.NO_DATA: "not found",
+    ErrorKind.UNSUPPORTED: "not found",
+    ErrorKind.WRONG_SYMBOL: "wrong sym",  # the answer was for another instrument
+    ErrorKind.BAD_DATA: "bad data",  # an impossible value (tui/data/plausibility.py)
+    ErrorKind.REQUEST: "bad data",  # the request could not be built (URL too long)
+}
 
 
 class FetchError(Exception):

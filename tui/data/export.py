@@ -13,8 +13,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tui.data.sigma import SIGMA_WINDOW
 from tui.data.snapshot import MarketSnapshot, Quote
+
+# tui.data.sigma.SIGMA_WINDOW (tests/test_export.py checks they agree). Not imported from there:
+# sigma.py loads polars, and this module is on the path to the first frame (config -> alerts).
+SIGMA_WINDOW = 60
 
 QUOTE_FIELDS: tuple[str, ...] = (
     "pane",
@@ -34,6 +37,7 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "stale_reason",  # market_closed / old / source_failing, empty when fresh
     "sigma",
     "sigma_window",
+    "marks",  # plausibility marks: jump, negative, future (tui/data/plausibility.py)
 )
 HEADLINE_FIELDS: tuple[str, ...] = ("published", "source", "title", "url", "related")
 
@@ -73,6 +77,7 @@ def quote_record(quote: Quote) -> dict[str, Any]:
         "stale_reason": quote.stale_reason.value if quote.stale_reason else None,
         "sigma": None if quote.sigma is None else round(quote.sigma, 2),
         "sigma_window": SIGMA_WINDOW,
+        "marks": list(quote.marks),
     }
 
 
@@ -118,6 +123,7 @@ def to_csv(snap: MarketSnapshot) -> str:
             row = quote_record(quote)
             row["stale"] = "true" if row["stale"] else "false"
             row["stale_reason"] = row["stale_reason"] or ""
+            row["marks"] = " ".join(row["marks"])
             for key in CSV_TEXT_FIELDS:
                 row[key] = spreadsheet_safe(row[key])
             writer.writerow(row)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.clock import Clock
+from tui.data.clock_truth import ClockTruth
 from tui.data.engine import HEADLINES, Engine, EngineSettings, HeadlineFeed
 from tui.data.history import HistorySource
 from tui.data.instruments import PANES
@@ -38,6 +39,7 @@ def build_engine(
     ``history_cache`` (None: in memory only). The demo always has its simulated history.
     """
     backoff = Backoff(cap=config.general.backoff_cap, rng=rng or random.Random())
+    truth: ClockTruth | None = None
     providers: dict[str, QuoteProvider]
     chains: dict[str, tuple[str, ...]]
     headlines: HeadlineFeed | None
@@ -56,19 +58,28 @@ def build_engine(
 
         daily = DemoHistory(symbols, clock, seed=seed)
     else:
+        from tui.data.governor import Governor
         from tui.data.http import Fetcher  # httpx and the live providers load only here
         from tui.data.providers.registry import PROVIDERS
         from tui.data.providers.rss import RssHeadlines
 
         if client is None:
             raise ValueError("live mode needs the shared httpx.AsyncClient")
+        used = {src for pane in config.panes.values() for src in pane.sources}
         fetcher = Fetcher(
             client,
             deadline=config.general.timeout,
             max_bytes=config.general.max_response_bytes,
             per_host=config.general.per_host,
+            governor=Governor(
+                clock=clock,
+                per_host=config.general.per_host,
+                budgets=host_budgets(config, used),
+            ),
+            user_agent=config.general.user_agent,
         )
-        used = {src for pane in config.panes.values() for src in pane.sources}
+        truth = ClockTruth(clock.now)
+        fetcher.on_response = truth.observe
         providers = {
             name: PROVIDERS[name](fetcher, config.providers[name].base_url) for name in sorted(used)
         }
@@ -97,4 +108,24 @@ def build_engine(
         max_headlines=config.headlines.max_items,
         demo=demo,
     )
-    return Engine(config.instruments(), providers, settings, clock, headlines, backoff, daily)
+    return Engine(
+        config.instruments(), providers, settings, clock, headlines, backoff, daily, truth=truth
+    )
+
+
+def host_budgets(config: Config, used: set[str]) -> dict[str, float]:
+    """Requests per minute per service key: each provider's host, and each feed host's.
+
+    Several feeds on one host share that host's one news budget. Different providers pointed at
+    one host (a mirror, a proxy, a test server) add up: each budget describes the real upstream
+    that provider stands for, and a smaller shared one would starve them all.
+    """
+    from tui.data.governor import service_key
+
+    budgets: dict[str, float] = {}
+    for name in sorted(used):
+        key = service_key(config.providers[name].base_url)
+        budgets[key] = budgets.get(key, 0.0) + config.providers[name].budget
+    for key in {service_key(feed) for feed in config.headlines.feeds}:
+        budgets[key] = budgets.get(key, 0.0) + config.headlines.max_requests_per_minute
+    return budgets

@@ -31,7 +31,9 @@ def _better(kept: Headline, new: Headline) -> Headline:
     """Of two copies of one story keep the dated one, else the earlier report, else the first."""
     if kept.published is None:
         return new if new.published is not None else kept
-    if new.published is not None and new.published < kept.published:
+    if new.published is not None and (new.sort_time or new.published) < (
+        kept.sort_time or kept.published
+    ):
         return new
     return kept
 
@@ -60,7 +62,7 @@ def merge_headlines(batches: Iterable[Iterable[Headline]], limit: int) -> tuple[
     if limit <= 0:
         return ()
     # sorted() is stable with reverse=True, so equal times keep feed order.
-    ordered = sorted(kept, key=lambda h: h.published or _OLDEST, reverse=True)
+    ordered = sorted(kept, key=lambda h: h.sort_time or _OLDEST, reverse=True)
     return tuple(ordered[:limit])
 
 

@@ -22,17 +22,17 @@ import errno
 import json
 import socket
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from tui.data.backoff import parse_retry_after
 from tui.data.errors import ErrorKind, FetchError
+from tui.data.governor import Governor, clamp_retry_after
 from tui.data.sanitize import sanitize_text
 
 USER_AGENT = (
@@ -129,21 +129,32 @@ class _Attempt:
 
 @dataclass
 class Fetcher:
-    """GETs through the shared client with an overall deadline, a size cap and per-host limits."""
+    """GETs through the shared client with an overall deadline, a size cap and per-host limits.
+
+    Every request passes the :class:`~tui.data.governor.Governor` first (budget, concurrency
+    and host-wide pause per upstream service), so a provider added later is governed without
+    doing anything. Without an explicit governor one is built with ``per_host`` and no rate
+    budget (the pause on 429/418 still applies).
+    """
 
     client: httpx.AsyncClient
     deadline: float = DEFAULT_DEADLINE
     max_bytes: int = DEFAULT_MAX_BYTES
     per_host: int = DEFAULT_PER_HOST
-    _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
     requests: int = 0
+    governor: Governor | None = None
+    user_agent: str | None = None  # overrides the client's User-Agent ([general] user_agent)
+    # Called with every answer's headers (tui/data/clock_truth.py reads their Date).
+    on_response: Callable[[Mapping[str, str]], None] | None = None
 
-    def _semaphore(self, url: str) -> asyncio.Semaphore:
-        host = urlsplit(url).netloc
-        sem = self._hosts.get(host)
-        if sem is None:
-            sem = self._hosts[host] = asyncio.Semaphore(self.per_host)
-        return sem
+    def __post_init__(self) -> None:
+        if self.governor is None:
+            self.governor = Governor(per_host=self.per_host)
+
+    @property
+    def gov(self) -> Governor:
+        assert self.governor is not None  # set in __post_init__
+        return self.governor
 
     async def get(
         self,
@@ -152,12 +163,19 @@ class Fetcher:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        """Fetch ``url``; raise :class:`FetchError` on transport failure, deadline or size."""
-        async with self._semaphore(url):
+        """Fetch ``url``; raise :class:`FetchError` on transport failure, deadline or size.
+
+        Raises ``FetchError(RATE_LIMITED)`` without sending while the URL's service is paused.
+        """
+        async with self.gov.slot(url):
             self.requests += 1
             try:
                 async with asyncio.timeout(self.deadline):
-                    return await self._read_retrying(url, params, headers)
+                    resp = await self._read_retrying(url, params, headers)
+                self.gov.observe(url, resp.status, _retry_after(resp))
+                if self.on_response is not None:
+                    self.on_response(resp.headers)
+                return resp
             except TimeoutError as exc:
                 raise FetchError(
                     ErrorKind.TIMEOUT, f"no complete answer within {self.deadline:g}s"
@@ -172,7 +190,10 @@ class Fetcher:
                 raise FetchError(ErrorKind.HTTP, f"too many redirects: {exc}") from exc
             except zlib.error as exc:
                 raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            except httpx.InvalidURL as exc:
+                # Too long or malformed: sending it again or elsewhere cannot help.
+                raise FetchError(ErrorKind.REQUEST, f"request not sent: {exc}") from exc
+            except (httpx.HTTPError, httpx.StreamError) as exc:
                 # Whatever else httpx raises for a hostile answer is still a typed failure.
                 raise FetchError(ErrorKind.NETWORK, f"{type(exc).__name__}: {exc}") from exc
 
@@ -206,6 +227,8 @@ class Fetcher:
         headers: Mapping[str, str] | None,
         attempt: _Attempt,
     ) -> HttpResponse:
+        if self.user_agent is not None:
+            headers = {**(headers or {}), "User-Agent": self.user_agent}
         async with self.client.stream(
             "GET", url, params=params, headers=headers, extensions={"trace": attempt}
         ) as resp:
@@ -382,6 +405,11 @@ def _server_date(headers: Mapping[str, str]) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
+def _retry_after(resp: HttpResponse) -> float | None:
+    """The response's ``Retry-After`` in seconds (unclamped), or ``None``."""
+    return parse_retry_after(resp.headers.get("retry-after"), _server_date(resp.headers))
+
+
 def status_error(resp: HttpResponse, detail: str | None = None) -> FetchError:
     """Map a non-2xx response to a typed error, keeping ``Retry-After`` when the server sent one.
 
@@ -389,7 +417,7 @@ def status_error(resp: HttpResponse, detail: str | None = None) -> FetchError:
     so a client or server clock that is off does not shorten or stretch the wait.
     """
     status = resp.status
-    retry_after = parse_retry_after(resp.headers.get("retry-after"), _server_date(resp.headers))
+    retry_after = clamp_retry_after(_retry_after(resp))
     text = detail or resp.snippet() or "no body"
     if status in (429, 418):
         kind = ErrorKind.RATE_LIMITED

@@ -15,6 +15,7 @@ import polars as pl
 from tui.data.instruments import Instrument
 from tui.data.lazy import list_cells
 from tui.data.markets import MARKETS
+from tui.data.plausibility import FUTURE_TOLERANCE, Mark
 from tui.data.schema import QUOTE_SCHEMA, UTC_TIME
 from tui.data.sigma import SIGMA_COLUMNS
 from tui.data.snapshot import PaneSnapshot, Quote, StaleReason
@@ -108,18 +109,27 @@ def compute_moves(
         .otherwise(pl.col("market_open").fill_null(True))  # unknown market: assume open
     )
     age = (now_lit - pl.col("as_of")).dt.total_microseconds() / 1_000_000
+    # A time ahead of the clock by more than drift explains: its age is unknown, never "0s".
+    future = pl.col("as_of") > pl.lit(now + FUTURE_TOLERANCE).cast(UTC_TIME)
+    marks = pl.col("marks").fill_null(pl.lit([], pl.List(pl.String())))
 
     frame = (
         instruments.join(selected, on=["pane", "symbol"], how="left", maintain_order="left")
         .join(opens, on="market", how="left", maintain_order="left")
         .join(ages, on="source", how="left", maintain_order="left")
         .with_columns(
-            change=last - prev,
-            change_pct=pl.when(prev != 0).then((last - prev) / prev * 100.0),
+            # prev_close <= 0 reaches here only for futures (tui/data/plausibility.py): measured
+            # against its size, a move from -37 to +10 is +127 %, not -127 %.
+            change=pl.when(prev != 0).then(last - prev),
+            change_pct=pl.when(prev != 0).then((last - prev) / prev.abs() * 100.0),
             day_high=high,
             day_low=low,
             age_s=age,
             is_open=is_open,
+            marks=pl.when(future)
+            .then(marks.list.concat(pl.lit([Mark.FUTURE.value])))
+            .otherwise(marks),
+            future=future.fill_null(False),
         )
         .with_columns(
             range_pos=pl.when(pl.col("day_high") > pl.col("day_low")).then(
@@ -131,7 +141,9 @@ def compute_moves(
             .then(pl.lit(StaleReason.FAILING.value))
             .when(~pl.col("is_open"))
             .then(pl.lit(StaleReason.CLOSED.value))
-            .when(pl.col("age_s") > pl.col("max_age").fill_null(default_max_age))
+            .when(
+                (pl.col("age_s") > pl.col("max_age").fill_null(default_max_age)) | pl.col("future")
+            )
             .then(pl.lit(StaleReason.OLD.value)),
             name=pl.when(
                 (pl.col("display_name") == pl.col("symbol")) & pl.col("name").is_not_null()
@@ -140,7 +152,7 @@ def compute_moves(
             .otherwise(pl.col("display_name")),
         )
     )
-    return frame.select(*SCALARS, "age_s", "series", "series_time")
+    return frame.select(*SCALARS, "age_s", "series", "series_time", "marks")
 
 
 def pane_snapshots(
@@ -158,6 +170,7 @@ def pane_snapshots(
     reasons[None] = None
     # Positional construction (faster): the scalar columns are in Quote's field order.
     columns = [moves.get_column(name).to_list() for name in SCALARS]
+    marks = [tuple(m) if m else () for m in moves.get_column("marks").to_list()]
     # σ columns exist only when daily history was joined in (tui.data.sigma).
     extra = [
         moves.get_column(name).to_list() if name in moves.columns else [None] * moves.height
@@ -168,7 +181,7 @@ def pane_snapshots(
          as_of, reason, sigma, sigma_daily, pos_52w) = row  # fmt: skip
         quote = Quote(pane, group, symbol, name, source, currency, last, prev, change, pct,
                       high, low, pos, as_of, reasons[reason], series[i],
-                      series_time[i], sigma, sigma_daily, pos_52w)  # fmt: skip
+                      series_time[i], sigma, sigma_daily, pos_52w, marks=marks[i])  # fmt: skip
         if pane not in by_pane:
             by_pane[pane] = []
         by_pane[pane].append(quote)
@@ -178,12 +191,16 @@ def pane_snapshots(
     )
 
 
-def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFrame:
+def select_quotes(
+    candidates: pl.DataFrame, chains: pl.DataFrame, now: datetime | None = None
+) -> pl.DataFrame:
     """Pick one quote per (pane, symbol) down each pane's fallback chain.
 
     ``candidates`` holds the last good row per (source, symbol) with a ``failing`` flag;
     ``chains`` holds (pane, symbol, source, rank). The first source in the chain that is not
-    failing wins; when every source is failing, the freshest last-good value is kept.
+    failing wins; when every source is failing, the freshest last-good value is kept. With
+    ``now``, a time from the future is not believed there (it sorts as the oldest), so a
+    source that dates its quotes a year ahead does not always win.
     """
     if candidates.is_empty():
         return pl.DataFrame(schema=SELECTED_SCHEMA)
@@ -192,6 +209,9 @@ def select_quotes(candidates: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFram
     keys = candidates.select("symbol", "source", "failing", "as_of").with_row_index("row")
     joined = chains.join(keys, on=["symbol", "source"], how="inner")
     epoch = pl.col("as_of").dt.epoch("us").cast(pl.Float64)
+    if now is not None:
+        future = pl.col("as_of") > pl.lit(now + FUTURE_TOLERANCE).cast(UTC_TIME)
+        epoch = pl.when(future).then(pl.lit(0.0)).otherwise(epoch)
     key = pl.when(pl.col("failing")).then(-epoch).otherwise(pl.col("rank").cast(pl.Float64))
     chosen = (
         joined.sort([pl.col("failing"), key])

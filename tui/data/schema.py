@@ -20,6 +20,9 @@ session_start  datetime[us, UTC] | null  current regular session, when the sourc
 session_end    datetime[us, UTC] | null
 series_time    list[datetime[us, UTC]]   intraday series, oldest first, no nulls
 series         list[f64]                 prices matching ``series_time``
+response_sym   str | null                the symbol the response said it is for (checked
+                                         against the request: tui/data/plausibility.py)
+marks          list[str] | null          plausibility marks set when the row is recorded
 =============  ========================  ==================================================
 """
 
@@ -47,6 +50,8 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "session_end": UTC_TIME,
     "series_time": pl.List(UTC_TIME),
     "series": pl.List(pl.Float64()),
+    "response_symbol": pl.String(),
+    "marks": pl.List(pl.String()),
 }
 
 
@@ -67,6 +72,8 @@ class QuoteRow:
     session_end: datetime | None = None
     series_time: list[datetime] = field(default_factory=list)
     series: list[float] = field(default_factory=list)
+    # The symbol named inside the response (Yahoo's meta.symbol), when the source names one.
+    response_symbol: str | None = None
 
 
 def empty_quotes() -> pl.DataFrame:
@@ -78,7 +85,8 @@ def quotes_frame(rows: Iterable[QuoteRow]) -> pl.DataFrame:
     rows = list(rows)
     if not rows:
         return empty_quotes()
-    columns = {name: [getattr(r, name) for r in rows] for name in QUOTE_SCHEMA}
+    # ``marks`` is not a parser's business: it is set when the row is recorded.
+    columns = {name: [getattr(r, name, None) for r in rows] for name in QUOTE_SCHEMA}
     return pl.DataFrame(columns, schema=QUOTE_SCHEMA)
 
 

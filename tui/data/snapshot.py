@@ -24,11 +24,11 @@ class StaleReason(StrEnum):
 
 
 class SnapshotOrigin(StrEnum):
-    """Where a snapshot's prices come from: alerts fire only on live ones."""
+    """Where a snapshot's prices came from: alerts fire and the recorder writes on live ones."""
 
-    LIVE = "live"
-    CACHED = "cached"  # the last-known snapshot, read back from disk
-    REPLAY = "replay"  # a recording played back
+    LIVE = "live"  # computed from the sources in this run
+    CACHED = "cached"  # the last-known snapshot of a previous run, shown until live prices arrive
+    REPLAY = "replay"  # read back from a recording
 
 
 class SourceHealth(StrEnum):
@@ -46,6 +46,13 @@ class Headline:
     published: datetime | None
     url: str
     related: tuple[str, ...] = ()  # symbols on screen that the headline names
+    # When it first arrived, if its own time was ahead of the clock: it sorts by this instead,
+    # so a headline dated next year does not stay pinned at the top.
+    received: datetime | None = None
+
+    @property
+    def sort_time(self) -> datetime | None:
+        return self.received or self.published
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +89,11 @@ class Quote:
     sigma: float | None = None
     sigma_daily: float | None = None
     range_52w_pos: float | None = None
+    # Why the row has no price or only an old one ("rate-ltd", "not found", "timeout",
+    # "bad data", "offline"; see ErrorKind.row_reason), None when nothing is wrong.
+    problem: str | None = None
+    # Plausibility marks (tui.data.plausibility.Mark values): jump, negative, future.
+    marks: tuple[str, ...] = ()
 
     @property
     def spark(self) -> tuple[float, ...]:
@@ -122,6 +134,8 @@ class SourceStatus:
     next_retry: datetime | None = None
     failures: int = 0
     last_error: SourceError | None = None
+    rows: int = 0  # quote rows this source feeds: the status line shows the biggest first
+    note: str | None = None  # e.g. Yahoo's "spark unusable; per-symbol charts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +147,8 @@ class MarketSnapshot:
     errors: tuple[SourceError, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
     origin: SnapshotOrigin = SnapshotOrigin.LIVE
+    # Seconds the local clock is behind the servers' (tui/data/clock_truth.py); 0 when unknown.
+    clock_offset: float = 0.0
 
     def pane(self, name: str) -> PaneSnapshot | None:
         return next((p for p in self.panes if p.name == name), None)

@@ -9,10 +9,10 @@ accepts only finite numbers (or nil), and returns only UTC datetimes.
 
 Layout: ``MAGIC`` (8 bytes), one version byte, then one msgpack map. Tables (quotes, headlines,
 errors, sources) are stored as a list of column names plus rows of values, so a later version
-can add a column (e.g. issue 13's ``sigma``) and an older reader that does not know it ignores
-it; a column that a reader requires and does not find is an error. Series are packed as
-little-endian float64 and int64 (microseconds since the epoch) byte strings: a 390-bar day is
-6 KB instead of 390 msgpack floats and 390 timestamps.
+can add a column and an older reader that does not know it ignores it; a column that a reader
+requires and does not find is an error (the σ columns are optional: absent means None).
+Series are packed as little-endian float64 and int64 (microseconds since the epoch) byte
+strings: a 390-bar day is 6 KB instead of 390 msgpack floats and 390 timestamps.
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ QUOTE_COLUMNS: tuple[str, ...] = (
     "series",
     "series_time",
 )
-# Optional quote columns (issue 13's σ): written always, read when present, so a reader of a
-# writer without them gets None (the codec's own rule for added columns).
-OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("sigma", "sigma_daily", "range_52w_pos")
+# Columns a reader fills with None when a writer did not have them.
+OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("sigma", "sigma_daily", "range_52w_pos", "problem")
+OPTIONAL_SOURCE_COLUMNS: tuple[str, ...] = ("rows", "note")
 HEADLINE_COLUMNS: tuple[str, ...] = ("title", "source", "published", "url", "related")
 ERROR_COLUMNS: tuple[str, ...] = ("source", "symbol", "kind", "message", "status", "retry_after")
 SOURCE_COLUMNS: tuple[str, ...] = (
@@ -142,6 +142,7 @@ def _quote_row(q: Quote) -> list[Any]:
         q.sigma,
         q.sigma_daily,
         q.range_52w_pos,
+        q.problem,
     ]
 
 
@@ -154,7 +155,7 @@ def encode_snapshot(snapshot: MarketSnapshot) -> bytes:
         "quote_columns": [*QUOTE_COLUMNS, *OPTIONAL_QUOTE_COLUMNS],
         "headline_columns": list(HEADLINE_COLUMNS),
         "error_columns": list(ERROR_COLUMNS),
-        "source_columns": list(SOURCE_COLUMNS),
+        "source_columns": [*SOURCE_COLUMNS, *OPTIONAL_SOURCE_COLUMNS],
         "panes": [
             [p.name, list(p.groups), [_quote_row(q) for q in p.quotes]] for p in snapshot.panes
         ],
@@ -171,6 +172,8 @@ def encode_snapshot(snapshot: MarketSnapshot) -> bytes:
                 _time(s.next_retry),
                 s.failures,
                 _error_row(s.last_error) if s.last_error is not None else None,
+                s.rows,
+                s.note,
             ]
             for s in snapshot.sources
         ],
@@ -334,6 +337,7 @@ def _quote(pane: str, row: Row) -> Quote:
         sigma=_number(row.get("sigma"), "sigma"),
         sigma_daily=_number(row.get("sigma_daily"), "sigma_daily"),
         range_52w_pos=_number(row.get("range_52w_pos"), "range_52w_pos"),
+        problem=_opt_text(row.get("problem"), "problem", _KEY_MAX),
     )
 
 
@@ -366,6 +370,8 @@ def _source(row: Row, error_columns: list[Any]) -> SourceStatus:
         next_retry=_datetime(row["next_retry"], "next_retry"),
         failures=_int(row["failures"], "failures") or 0,
         last_error=None if raw_error is None else _error(_row(error_columns, raw_error, "error")),
+        rows=_int(row.get("rows"), "rows") or 0,
+        note=_opt_text(row.get("note"), "source note", _MESSAGE_MAX),
     )
 
 

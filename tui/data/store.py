@@ -7,10 +7,13 @@ Values are never blanked: a failure only flags the pair, so the last good price 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import polars as pl
 
 from tui.data.errors import ErrorKind, SourceError
+from tui.data.plausibility import check
 from tui.data.providers.base import ProviderResult
 from tui.data.schema import QUOTE_SCHEMA, concat_quotes
 
@@ -20,6 +23,7 @@ class QuoteStore:
         self._rows: dict[str, pl.DataFrame] = {}
         self._failing: dict[tuple[str, str], SourceError] = {}
         self._source_errors: dict[str, SourceError] = {}
+        self._jumps: dict[str, dict[str, datetime]] = {}  # source -> symbol -> when it jumped
 
     def is_failing(self, source: str, symbol: str) -> bool:
         return (source, symbol) in self._failing
@@ -29,17 +33,38 @@ class QuoteStore:
         error = self._failing.get((source, symbol))
         return error is not None and error.kind is ErrorKind.UNSUPPORTED
 
-    def record(self, source: str, requested: Iterable[str], result: ProviderResult) -> None:
+    def record(
+        self,
+        source: str,
+        requested: Iterable[str],
+        result: ProviderResult,
+        now: datetime | None = None,
+    ) -> None:
+        """Keep the plausible rows of an answer; refused and missing symbols become failing."""
         requested = set(requested)
-        frame = result.frame.filter(pl.col("symbol").is_in(list(requested)))
+        old = self._rows.get(source)
+        last_good: dict[str, float] = (
+            dict(zip(old.get_column("symbol"), old.get_column("last"), strict=True))
+            if old is not None
+            else {}
+        )
+        checked = check(
+            source,
+            result.frame.filter(pl.col("symbol").is_in(list(requested))),
+            last_good,
+            self._jumps.get(source, {}),
+            now or datetime.now(UTC),
+        )
+        others = {s: t for s, t in self._jumps.get(source, {}).items() if s not in requested}
+        self._jumps[source] = {**others, **checked.jumps}
+        frame = checked.frame
         got = set(frame.get_column("symbol").to_list())
         if frame.height:
-            old = self._rows.get(source)
             kept = old.filter(~pl.col("symbol").is_in(list(got))) if old is not None else None
             self._rows[source] = concat_quotes([f for f in (kept, frame) if f is not None])
         for symbol in got:
             self._failing.pop((source, symbol), None)
-        errors = {e.symbol: e for e in result.errors if e.symbol in requested}
+        errors = {e.symbol: e for e in (*result.errors, *checked.errors) if e.symbol in requested}
         for symbol in requested - got:
             self._failing[(source, symbol)] = errors.get(symbol) or SourceError(
                 source, symbol, ErrorKind.NO_DATA, "missing from the response"
@@ -47,9 +72,15 @@ class QuoteStore:
         self._source_errors.pop(source, None)
 
     def fail_all(self, source: str, requested: Iterable[str], error: SourceError) -> None:
+        # Each symbol keeps the error under its own name: with per-unit polling, another unit's
+        # answer clears the source-wide entry, and the row must still say why it has no price.
         for symbol in requested:
-            self._failing[(source, symbol)] = error
+            self._failing[(source, symbol)] = replace(error, symbol=symbol)
         self._source_errors[source] = error
+
+    def failure(self, source: str, symbol: str) -> SourceError | None:
+        """Why ``source`` currently fails for ``symbol`` (None when it does not)."""
+        return self._failing.get((source, symbol))
 
     def candidates(self) -> pl.DataFrame:
         """Every last good row, with ``failing`` set where its source is failing for it."""

@@ -17,6 +17,7 @@ STALE_LABEL = {
     StaleReason.CLOSED: "closed",
     StaleReason.OLD: "delayed",
     StaleReason.FAILING: "source failing",
+    StaleReason.CACHED: "cached",
 }
 
 

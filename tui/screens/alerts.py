@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from tui.data.alerts import AlertEvent, AlertRule
 from tui.messages import SnapshotUpdated
+from tui.screens.lifecycle import release
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("time", "Time"),
@@ -57,6 +58,9 @@ class AlertsScreen(Screen[None]):
         yield DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
         yield Label(id="alerts-empty", markup=False)
         yield Footer()
+
+    def on_unmount(self) -> None:
+        release(self)  # and Textual's memo of closed widgets' render caches
 
     def on_mount(self) -> None:
         table: DataTable[Text] = self.query_one("#alerts-table", DataTable)

@@ -19,6 +19,7 @@ from textual.color import Color
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import Footer, Label, Static
 from textual_plotext import PlotextPlot
 
@@ -26,13 +27,14 @@ from tui import format as fmt
 from tui.data.sigma import is_rate
 from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
 from tui.messages import SnapshotUpdated
+from tui.screens.lifecycle import RELEASED, release
 from widgets.theme_styles import FEW_COLOURS, cell_styles, color_system
 
 STALE_TEXT: dict[StaleReason, str] = {
     StaleReason.CLOSED: "market closed",
     StaleReason.OLD: "delayed: older than the source's refresh",
     StaleReason.FAILING: "source failing: showing the last good value",
-    StaleReason.CACHED: "last known value, not refreshed yet",
+    StaleReason.CACHED: "cached: the last known price from a previous run",
 }
 
 # (id suffix, label) of the stats panel rows, in display order.
@@ -88,7 +90,7 @@ def related_headlines(snapshot: MarketSnapshot, symbol: str) -> list[Headline]:
     """Headlines naming ``symbol``, newest first (undated ones last)."""
     found = [h for h in snapshot.headlines if symbol in h.related]
     epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(found, key=lambda h: local(h.published) if h.published else epoch, reverse=True)
+    return sorted(found, key=lambda h: local(h.sort_time) if h.sort_time else epoch, reverse=True)
 
 
 def find_quote(snapshot: MarketSnapshot, pane: str, symbol: str) -> Quote | None:
@@ -104,6 +106,14 @@ def _series_key(quote: Quote | None) -> tuple[object, ...]:
     if quote is None:
         return ()
     return (quote.series, quote.series_time, quote.prev_close, quote.source)
+
+
+class Chart(PlotextPlot):
+    """textual-plotext's plot, minus its leak: it subscribes to the app's theme signal and
+    never unsubscribes, so every chart ever shown stayed alive with its render caches."""
+
+    def on_unmount(self) -> None:
+        release(self)
 
 
 class DetailScreen(Screen[None]):
@@ -131,6 +141,7 @@ class DetailScreen(Screen[None]):
         # Kept when a later snapshot lacks the symbol, so the view never goes blank.
         self.quote: Quote | None = find_quote(snapshot, pane, symbol)
         self._drawn_key: tuple[object, ...] | None = None
+        self._ages: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="detail-title"):
@@ -140,7 +151,7 @@ class DetailScreen(Screen[None]):
             yield Label("DEMO", id="detail-demo", classes="demo-badge")
         with Horizontal(id="detail-body"):
             with Vertical(id="detail-chart-box"):
-                yield PlotextPlot(id="detail-chart")
+                yield Chart(id="detail-chart")
                 yield Static(id="detail-no-series", markup=False)
             with Grid(id="detail-stats"):
                 for key, label in STATS:
@@ -157,7 +168,13 @@ class DetailScreen(Screen[None]):
         self._render_stats()
         self._render_headlines()
         self._redraw_chart()
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        self._ages = self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def on_unmount(self) -> None:
+        """Give back the theme subscription, the timer and the snapshot: closed, it is freed."""
+        release(self, self._ages)
+        self.snapshot = RELEASED
+        self.quote = None
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
         """Re-render from the new snapshot; the chart only when its data changed."""
@@ -228,7 +245,7 @@ class DetailScreen(Screen[None]):
         move = direction(quote.change)
         places = fmt.quote_decimals(quote)
         self.query_one("#label-prev", Label).update(reference_label(quote))
-        self._set_stat("last", fmt.price(quote.last, places))
+        self._set_stat("last", fmt.marked(fmt.price(quote.last, places), quote.marks))
         self._set_stat("prev", fmt.price(quote.prev_close, places))
         self._set_stat("change", fmt.change(quote.change, places), move)
         self._set_stat("pct", fmt.percent(quote.change_pct), move)
@@ -251,7 +268,11 @@ class DetailScreen(Screen[None]):
         as_of = local_clock(quote.as_of, now)
         delayed = quote.stale_reason is StaleReason.OLD
         self._set_stat(
-            "asof", f"{as_of} ({age} ago)" if quote.as_of else "—", "stale" if delayed else None
+            "asof",
+            (f"{as_of} ({age} ago)" if age != fmt.AHEAD else f"{as_of} (ahead of the clock)")
+            if quote.as_of
+            else "—",
+            "stale" if delayed else None,
         )
         self._set_stat("currency", quote.currency or "—")
         self._set_stat("source", quote.source or "—")

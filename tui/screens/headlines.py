@@ -19,12 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui import format as fmt
 from tui.data.snapshot import Headline, MarketSnapshot
 from tui.messages import SnapshotUpdated
+from tui.screens.lifecycle import RELEASED, release
 
 # The title before the related instruments: at any width the titles are what shows.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -132,6 +134,9 @@ class LinkScreen(ModalScreen[None]):
             return self.can_open
         return True
 
+    def on_unmount(self) -> None:
+        release(self)
+
     def action_copy(self) -> None:
         if self.headline.url:
             self.app.copy_to_clipboard(self.headline.url)
@@ -165,6 +170,7 @@ class HeadlinesScreen(Screen[None]):
         self._now = now
         self._names = names
         self._shown: dict[str, Headline] = {}
+        self._ages: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(id="headlines-title", markup=False)
@@ -180,7 +186,13 @@ class HeadlinesScreen(Screen[None]):
             width = {"source": SOURCE_WIDTH, "title": self._title_width()}.get(key)
             table.add_column(label, key=key, width=width)
         self._apply(self.snapshot)
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        self._ages = self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def on_unmount(self) -> None:
+        """Stop the age timer and drop the snapshot, so a closed screen is freed."""
+        release(self, self._ages)
+        self.snapshot = RELEASED
+        self._shown.clear()
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
         message.stop()
@@ -259,7 +271,7 @@ class HeadlinesScreen(Screen[None]):
 
         def newest(values: tuple[Text, Text]) -> datetime:
             source, title = values
-            published = self._shown[f"{source.plain}\x1f{title.plain}"].published
+            published = self._shown[f"{source.plain}\x1f{title.plain}"].sort_time
             return _local(published) if published else epoch
 
         table.sort("source", "title", key=newest, reverse=True)

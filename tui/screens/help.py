@@ -14,11 +14,16 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from tui.screens.lifecycle import release
+
 # (sample as shown in a row, CSS class of the sample, what it means).
 LEGEND: tuple[tuple[str, str, str], ...] = (
     ("closed", "legend-closed", "the market is closed: the price is its last close"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),
+    ("↯", "legend-delayed", "after a price: it moved over 50 % from the last one (kept, check it)"),
+    ("±", "legend-delayed", "after a price: below zero (possible for futures only)"),
+    ("ahead", "legend-delayed", "time ahead of the clock: its age is unknown"),
 )
 
 
@@ -48,3 +53,6 @@ class HelpScreen(ModalScreen[None]):
                     yield Label(sample, classes=f"legend-sample {css}", markup=False)
                     yield Label(meaning, classes="legend-meaning", markup=False)
             yield Label("escape, ? or q to close", id="help-hint", markup=False)
+
+    def on_unmount(self) -> None:
+        release(self)  # and Textual's memo of closed widgets' render caches

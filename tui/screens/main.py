@@ -14,11 +14,13 @@ from textual.containers import Container, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
+from tui.data.clock_truth import clock_warning
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, PaneSpec, Plan, plan_layout
 from tui.messages import OpenDetail
+from widgets.footer import Footer
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
@@ -154,9 +156,11 @@ class MainScreen(Screen[None]):
         )
         self.query_one(SourceStatusBar).update_sources(snapshot.sources)
         quote_sources = [s for s in snapshot.sources if s.name != "headlines"]
-        self.query_one(MarketHeader).offline = bool(quote_sources) and all(
+        header = self.query_one(MarketHeader)
+        header.offline = bool(quote_sources) and all(
             s.health is SourceHealth.OFFLINE for s in quote_sources
         )
+        header.clock_warning = clock_warning(snapshot.clock_offset) or ""
         return touched
 
     def set_notice(self, text: str | None) -> None:

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Footer, Label
 from tui import format as fmt
 from tui.data.snapshot import MarketSnapshot, Quote
 from tui.messages import OpenDetail, SnapshotUpdated
+from tui.screens.lifecycle import RELEASED, release
 from widgets.theme_styles import cell_styles
 
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -74,6 +75,11 @@ class MoversScreen(Screen[None]):
         yield Label(id="movers-title", markup=False)
         yield DataTable(id="movers-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    def on_unmount(self) -> None:
+        """Drop the snapshot (and Textual's render-cache memo): a closed screen is freed."""
+        release(self)
+        self.snapshot = RELEASED
 
     def on_mount(self) -> None:
         table = self._table()

@@ -75,6 +75,9 @@ class QuoteProvider:
     default_base_url: ClassVar[str] = ""
     # How old a price from this source may be before it is marked stale (seconds).
     default_max_age: ClassVar[float] = 300.0
+    # Symbols one request serves, for the engine's scheduling: each such unit polls on its own,
+    # so a slow or failing request delays only its own symbols. None: one request for all.
+    batch_size: ClassVar[int | None] = None
 
     def __init__(self, fetcher: Fetcher, base_url: str | None = None) -> None:
         self.fetcher = fetcher

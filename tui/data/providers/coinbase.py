@@ -55,6 +55,7 @@ def product_id(symbol: str) -> str | None:
 
 class CoinbaseProvider(QuoteProvider):
     name = "coinbase"
+    batch_size = 1  # one scheduling unit per symbol (its own requests)
     default_base_url = "https://api.exchange.coinbase.com"
     default_max_age = 120.0  # a live exchange: a two-minute-old price means something is wrong
 

@@ -123,8 +123,15 @@ def parse_market(payload: Any, symbol: str, source: str = "coingecko") -> QuoteR
     as_of = parse_iso_time(payload.get("last_updated"))
     if as_of is None:
         raise FetchError(ErrorKind.PARSE, "market entry has no valid 'last_updated'")
+    # The percentage is taken as given: ``price_change_24h`` is rounded (to 2-3 significant
+    # digits for small coins), so a move recomputed from it is off. The 24 h open is what the
+    # percentage implies; the absolute change is only a fallback.
+    pct = finite(payload.get("price_change_percentage_24h"))
     change = finite(payload.get("price_change_24h"))
-    prev_close = last - change if change is not None else None
+    if pct is not None and pct > -100:
+        prev_close: float | None = last / (1 + pct / 100)
+    else:
+        prev_close = last - change if change is not None else None
     if prev_close is not None and prev_close <= 0:
         prev_close = None  # a change larger than the price is nonsense, not a -100 % move
     times, prices = sparkline_series(payload.get("sparkline_in_7d"), as_of)

@@ -23,6 +23,7 @@ METALS = frozenset({"XAU", "XAG", "XPT", "XPD", "HG"})
 
 class GoldApiProvider(QuoteProvider):
     name = "goldapi"
+    batch_size = 1  # one scheduling unit per symbol (its own requests)
     default_base_url = "https://api.gold-api.com"
     default_max_age = 600.0  # the free feed updates every few minutes at best
 
