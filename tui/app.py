@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -23,6 +23,7 @@ from tui.messages import OpenDetail, SnapshotUpdated
 from tui.screens.main import MainScreen
 from widgets.market_header import MarketHeader
 from widgets.quote_table import QuoteTable
+from widgets.share_badge import ShareBadge
 from widgets.status_bar import SourceStatusBar
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from tui.data.engine import Engine
     from tui.data.recorder import Recorder
     from tui.data.replay import ReplaySession
+    from tui.data.share import ShareNode
 
 THEMES: tuple[str, ...] = (
     "textual-dark",
@@ -109,6 +111,7 @@ class MarketmonApp(BoardMemory):
         cache_path: Path | None = None,
         record_dir: Path | None = None,
         replay: ReplaySession | None = None,
+        panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.history = history  # fetch daily closes for σ-moves (the CLI's app does)
@@ -135,6 +138,7 @@ class MarketmonApp(BoardMemory):
         self.alerts: AlertMonitor | None = None
         self.alert_dispatcher: AlertDispatcher | None = None
         self.alert_problem: str | None = None  # the last alert side effect that failed
+        self.share: ShareNode | None = None  # with [share]: fetcher or viewer of a desk
         self.on_first_prices: Callable[[], None] | None = None  # once, after they are painted
         # One calendar book for the engine (staleness, JSON) and the header (states).
         from tui.data.sessions import SessionBook
@@ -148,6 +152,7 @@ class MarketmonApp(BoardMemory):
             animate=animate,
             sessions=self.sessions,
             pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
+            panes=panes,
         )
         self.main_screen.on_ready = self._screen_ready
         # The last-known snapshot: shown until live prices replace it (None: no cache).
@@ -234,9 +239,22 @@ class MarketmonApp(BoardMemory):
             sessions=self.sessions,
         )
         self._start_alerts()
-        self.run_worker(
-            self.engine.run(self._changed), name="poller", exclusive=True, group="poller"
-        )
+        if self.config.share is not None:
+            from tui.data.share import node_for  # the share loads only when configured
+
+            self.share = node_for(
+                self.config,
+                self.engine,
+                self.clock,
+                demo=self.demo,
+                seed=self.seed,
+                scenario=self.scenario,
+                on_update=self._changed,
+            )
+            work = self.share.run()
+        else:
+            work = self.engine.run(self._changed)
+        self.run_worker(work, name="poller", exclusive=True, group="poller")
 
     def _start_alerts(self) -> None:
         """Rules from the config; state and log in the platform state dir unless configured."""
@@ -268,7 +286,9 @@ class MarketmonApp(BoardMemory):
             self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
         if problem:
             self._show_alert_problem([problem])
-        if events and self.alert_dispatcher is not None:
+        # Only the desk's fetcher writes the log and runs commands (a desk of four rings once);
+        # a viewer still shows the toast.
+        if events and self.alert_dispatcher is not None and self.is_fetcher:
             self.run_worker(self._dispatch(events), group="alerts")
 
     async def _dispatch(self, events: tuple[AlertEvent, ...]) -> None:
@@ -292,7 +312,15 @@ class MarketmonApp(BoardMemory):
             callback, self.on_first_prices = self.on_first_prices, None
             callback()
 
+    @property
+    def is_fetcher(self) -> bool:
+        """True when this instance fetches (always, without [share]). Alerts (issue 13) write
+        their log and run their commands only here, so a desk of four rings once."""
+        return self.share is None or self.share.fetching
+
     async def on_unmount(self) -> None:
+        if self.share is not None:
+            await self.share.close()  # release the lease: a viewer takes over at once
         self._save_cache(at_exit=True)
         self._flush_record(at_exit=True)
         if self._owns_client and self._client is not None:
@@ -346,7 +374,16 @@ class MarketmonApp(BoardMemory):
             if self.cached is not None:
                 self._show_cache_state(self.cached)
             return self.cached
-        shown = self.engine.snapshot()
+        if self.share is not None:  # [share]: what this node fetched or received
+            shared = self.share.view()
+            self.main_screen.query_one(ShareBadge).show(
+                self.share.status(), shared.generated_at if shared else None
+            )
+            if shared is None:
+                return self.cached  # a viewer with nothing received yet
+            shown = shared
+        else:
+            shown = self.engine.snapshot()
         if self.cached is not None:
             shown, still_cached = merge_live(shown, self.cached)
             if not still_cached:
@@ -375,6 +412,9 @@ class MarketmonApp(BoardMemory):
     # --- actions ----------------------------------------------------------------------------
 
     def action_refresh_now(self) -> None:
+        if not self.is_fetcher:  # a viewer polls nothing: the desk's fetcher does
+            self.notify("Viewer: the desk's fetcher refreshes", timeout=2)
+            return
         if self.engine is not None:
             self.engine.wake_all()
         self.notify("Refreshing…", timeout=1.5)
@@ -482,6 +522,7 @@ def create_app(
     cache_path: Path | None = None,
     record_dir: Path | None = None,
     replay: ReplaySession | None = None,
+    panes: Sequence[str] | None = None,
 ) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
     return MarketmonApp(
@@ -497,6 +538,7 @@ def create_app(
         cache_path=cache_path,
         record_dir=record_dir,
         replay=replay,
+        panes=panes,
     )
 
 
@@ -510,6 +552,7 @@ def run_app(
     cache_path: Path | None = None,
     record_dir: Path | None = None,
     replay: ReplaySession | None = None,
+    panes: Sequence[str] | None = None,
 ) -> int:
     app = create_app(
         config,
@@ -521,6 +564,7 @@ def run_app(
         cache_path=cache_path,
         record_dir=record_dir,
         replay=replay,
+        panes=panes,
     )
     app.on_first_prices = end_startup_pause
     app.run()

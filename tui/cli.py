@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui import __version__
-from tui.config import Config, ConfigError, load_config
+from tui.config import Config, ConfigError, load_config, with_share
+from tui.pane_filter import known_panes, parse_panes
 
 if TYPE_CHECKING:
     from tui.data.snapshot import MarketSnapshot
@@ -49,6 +50,19 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=argparse.SUPPRESS if suppress else "selloff",
         help="simulated market scenario (default selloff)",
     )
+    parser.add_argument(
+        "--share",
+        metavar="URL",
+        default=default,
+        help="share one fetcher through Redis (redis:// or rediss://; overrides [share] redis)",
+    )
+
+
+def _pane_list(text: str) -> tuple[str, ...]:
+    try:
+        return parse_panes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="neither show nor save the last-known prices",
     )
+    parser.add_argument(
+        "--pane",
+        type=_pane_list,
+        metavar="NAME[,NAME…]",
+        help=f"show only these panes, full size ({', '.join(known_panes())})",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     snap = sub.add_parser(
         "snapshot",
@@ -96,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         "instead of the quotes",
     )
     _common(snap, suppress=True)
+    serve = sub.add_parser(
+        "serve",
+        help="headless fetcher for a shared desk (needs [share] redis or --share)",
+        description="Fetch and publish snapshots through Redis, without a UI, until SIGTERM "
+        "(which releases the lease).",
+    )
+    _common(serve, suppress=True)
     replay = sub.add_parser(
         "replay",
         help="replay a recording (file or folder) in the TUI",
@@ -113,11 +140,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
+        if args.share is not None:
+            config = with_share(config, args.share)
     except ConfigError as exc:
         print(f"marketmon: bad config: {exc}", file=sys.stderr)
         return 2
     if args.command == "snapshot":
         return run_snapshot(config, args)
+    if args.command == "serve":
+        from tui.serve import run_serve
+
+        return run_serve(config, demo=args.demo, seed=args.seed, scenario=args.scenario)
     if args.command == "replay":
         return run_replay(config, args)
     record_dir = args.record or config.record_dir
@@ -148,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         low_bandwidth=args.low_bandwidth,
         cache_path=cache_path,
         record_dir=record_dir,
+        panes=args.pane,
     )
 
 

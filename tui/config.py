@@ -132,6 +132,14 @@ class MacroConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareConfig:
+    """``[share]``: one fetcher and many viewers through Redis (tui/data/share.py)."""
+
+    redis: str  # may carry a password: never print it (share_url.display_url)
+    lease: float = 15.0  # seconds; the fetcher renews at a third of it
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     general: GeneralConfig
     providers: Mapping[str, ProviderConfig]
@@ -141,6 +149,7 @@ class Config:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     macro: MacroConfig = field(default_factory=MacroConfig)
     record_dir: Path | None = None  # [record] dir: where --record writes Parquet (None: off)
+    share: ShareConfig | None = None  # None: every instance polls on its own
 
     def instruments(self) -> tuple[Instrument, ...]:
         """Every instrument on screen, pane by pane, in group then symbol order."""
@@ -227,8 +236,9 @@ def load_config(path: Path | None = None) -> Config:
 
 # --- validation -------------------------------------------------------------------------
 
-_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "macro", "record"}
+_TOP_KEYS = {"general", "providers", "headlines", "panes", "alerts", "macro", "record", "share"}
 _MACRO_KEYS = {"series", "interval"}
+_SHARE_KEYS = {"redis", "lease"}
 _RECORD_KEYS = {"dir"}
 _GENERAL_KEYS = {
     "refresh",
@@ -405,7 +415,43 @@ def _build(data: Mapping[str, Any], path: Path | None) -> Config:
         alerts=alerts,
         macro=macro,
         record_dir=_record_dir(check, data, path),
+        share=_share(check, data),
     )
+
+
+def _share(check: _Checker, data: Mapping[str, Any]) -> ShareConfig | None:
+    if "share" not in data:
+        return None
+    raw = check.table(data, "share", _SHARE_KEYS)
+    if "redis" not in raw:
+        raise check.fail("share.redis", "is required in [share]")
+    lease = check.number(raw, "share.lease", 15.0, 1.0)
+    if lease > 15.0:
+        raise check.fail("share.lease", f"must be at most 15 seconds, got {lease:g}")
+    return ShareConfig(redis=share_url(check, raw["redis"], "share.redis"), lease=lease)
+
+
+def share_url(check: _Checker, value: Any, key: str) -> str:
+    """A checked Redis URL; the error names the key, never the password."""
+    from tui.data.share_url import check_redis_url
+
+    if not isinstance(value, str):
+        raise check.fail(key, f"must be a string URL, not {_kind(value)}")
+    problem = check_redis_url(value)
+    if problem is not None:
+        raise check.fail(key, problem)
+    return value
+
+
+def with_share(config: Config, url: str, source: str = "--share") -> Config:
+    """``config`` with ``--share URL`` applied (the command line wins over the file)."""
+    from dataclasses import replace
+
+    check = _Checker(None)
+    check.where = source
+    url = share_url(check, url, "redis")
+    lease = config.share.lease if config.share is not None else 15.0
+    return replace(config, share=ShareConfig(redis=url, lease=lease))
 
 
 def _record_dir(check: _Checker, data: Mapping[str, Any], path: Path | None) -> Path | None:

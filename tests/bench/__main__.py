@@ -30,6 +30,7 @@ SUITES: dict[str, str] = {
     "startup": "tests.bench.startup",
     "etiquette": "tests.bench.etiquette",
     "screens": "tests.bench.screens",
+    "share": "tests.bench.share",
 }
 
 

@@ -3,7 +3,7 @@ a macro strip, a tape and a status line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -29,6 +29,7 @@ from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
+from widgets.share_badge import ShareBadge
 from widgets.status_bar import SourceStatusBar
 from widgets.tape import HeadlineTape, TapeItem
 
@@ -92,6 +93,7 @@ class MainScreen(Screen[None]):
         animate: bool,
         sessions: SessionBook | None = None,
         pane_rows: dict[str, int] | None = None,
+        panes: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.sessions = sessions
@@ -99,12 +101,17 @@ class MainScreen(Screen[None]):
         # sizes the panes by them.
         self.pane_rows: dict[str, int] = dict(pane_rows or {})
         self.plan: Plan | None = None
+        # --pane: the ordered list of panes this instance shows (tui/pane_filter.py); the
+        # layout rule lays out this list, so one pane fills the screen.
+        self.panes = tuple((k, t) for k, t in PANES if panes is None or k in panes)
+        if panes is not None:
+            self.panes = tuple(sorted(self.panes, key=lambda p: list(panes).index(p[0])))
         self.now = now
         self.demo = demo
         self.low_bandwidth = low_bandwidth
         self.animated = animate
         self.sort_mode = SortMode.REGION
-        self.active_pane = "indices"
+        self.active_pane = self.panes[0][0]
         self.snapshot: MarketSnapshot | None = None
         self.layout_mode = Layout.WIDE
         self._laid_out_for: tuple[int, int, str, tuple[tuple[str, int], ...]] | None = None
@@ -123,7 +130,7 @@ class MainScreen(Screen[None]):
         yield Input(placeholder="filter by name or symbol (Enter keeps, Esc clears)", id="filter")
         yield Static(id="pane-tabs")
         with Container(id="panes"):
-            for key, title in PANES:
+            for key, title in self.panes:
                 pane = Vertical(id=f"pane-{key}", classes="pane")
                 pane.border_title = title
                 with pane:
@@ -139,6 +146,7 @@ class MainScreen(Screen[None]):
         yield Static(id="too-small")
         yield MacroStrip(id="macro")
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
+        yield ShareBadge(now=self.now, animate=self.animated)  # shown only with [share]
         yield SourceStatusBar(now=self.now, animate=self.animated)
         yield Footer()
 
@@ -147,7 +155,7 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self._update_subtitles()
         self._relayout(self.size.width, self.size.height)
-        self._focus_now(self.query_one("#table-indices", QuoteTable))
+        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
         self.ready = True
         if self.on_ready is not None:
             self.on_ready()
@@ -167,15 +175,19 @@ class MainScreen(Screen[None]):
             and e.kind is ErrorKind.NO_DATA
             and (e.status == 404 or "not found" in e.message.casefold())
         )
-        rows = {pane.name: len(pane.quotes) for pane in snapshot.panes}
-        rows["news"] = len(snapshot.headlines)
+        shown = {key for key, _ in self.panes}
+        rows = {pane.name: len(pane.quotes) for pane in snapshot.panes if pane.name in shown}
+        if "news" in shown:
+            rows["news"] = len(snapshot.headlines)
         if any(self.pane_rows.get(k) != v for k, v in rows.items()):
             self.pane_rows.update(rows)
             self._relayout(self.size.width, self.size.height)
         for pane in snapshot.panes:
-            table = self.query_one(f"#table-{pane.name}", QuoteTable)
-            touched += table.update_quotes(pane.quotes, now, flash=flash, not_found=not_found)
-        touched += self.query_one(NewsTable).update_headlines(snapshot.headlines, now, self._names)
+            if pane.name in shown:
+                table = self.query_one(f"#table-{pane.name}", QuoteTable)
+                touched += table.update_quotes(pane.quotes, now, flash=flash, not_found=not_found)
+        for news in self.query(NewsTable):
+            touched += news.update_headlines(snapshot.headlines, now, self._names)
         self.query_one(MacroStrip).update_values(snapshot.macro, now)
         self.query_one(HeadlineTape).set_items(
             [
@@ -212,7 +224,8 @@ class MainScreen(Screen[None]):
     def _theme_changed(self, _theme: object) -> None:
         for table in self.query(QuoteTable):
             table.restyle()
-        self.query_one(NewsTable).restyle(self.now())
+        for news in self.query(NewsTable):
+            news.restyle(self.now())
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -228,7 +241,7 @@ class MainScreen(Screen[None]):
                 kind="list" if key == "news" else "quotes",
                 longest_name=16,
             )
-            for key, _ in PANES
+            for key, _ in self.panes  # --pane filters the list the layout rule lays out
         ]
 
     def _relayout(self, width: int, height: int) -> None:
@@ -257,7 +270,7 @@ class MainScreen(Screen[None]):
                 justify="center",
             )
         )
-        for name, _ in PANES:
+        for name, _ in self.panes:
             pane = self.query_one(f"#pane-{name}")
             place = plan.placement(name)
             pane.display = place is not None
@@ -290,11 +303,11 @@ class MainScreen(Screen[None]):
 
     def _show_active(self) -> None:
         visible = set(self.plan.visible) if self.plan is not None else set()
-        for key, _ in PANES:
+        for key, _ in self.panes:
             self.query_one(f"#pane-{key}").set_class(key == self.active_pane, "-active")
         tabs = Text()
         # Numbered by their keys (1-4 kept their meaning when FX, rates and energy came).
-        for key, _title in sorted(PANES, key=lambda pane: PANE_KEYS[pane[0]]):
+        for key, _title in sorted(self.panes, key=lambda pane: PANE_KEYS[pane[0]]):
             style = "bold" if key in visible else ""
             if key == self.active_pane:
                 style = "reverse bold"
@@ -303,7 +316,7 @@ class MainScreen(Screen[None]):
         self.query_one("#pane-tabs", Static).update(tabs)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        for key, _ in PANES:
+        for key, _ in self.panes:
             pane = self.query_one(f"#pane-{key}")
             if event.widget in pane.walk_children() or event.widget is pane:
                 if key != self.active_pane:
@@ -315,6 +328,8 @@ class MainScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def action_focus_pane(self, key: str) -> None:
+        if key not in {k for k, _ in self.panes}:
+            return  # not shown (--pane)
         self.active_pane = key
         self._relayout(self.size.width, self.size.height)  # its page, when panes are paged
         self._show_active()
@@ -322,7 +337,7 @@ class MainScreen(Screen[None]):
 
     def action_step_pane(self, step: int) -> None:
         """Tab / Shift+Tab: the next or previous pane, across pages."""
-        keys = [key for key, _ in PANES]
+        keys = [key for key, _ in self.panes]
         here = keys.index(self.active_pane) if self.active_pane in keys else 0
         self.action_focus_pane(keys[(here + step) % len(keys)])
 
@@ -385,7 +400,9 @@ class MainScreen(Screen[None]):
 
     def _update_subtitles(self) -> None:
         box = self.query_one("#filter", Input)
-        for key in QUOTE_PANES:
+        for key, _ in self.panes:
+            if key == "news":
+                continue
             sort = self.sort_mode.value
             if self.sort_mode is SortMode.REGION:
                 sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
