@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+__all__ = ["MarketmonApp", "create_app", "end_startup_pause", "run_app"]
+
 import asyncio
-import gc
-import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui.app_actions import THEMES, AppActions
+from tui.app_alerts import AlertWiring
 from tui.app_memory import BoardMemory
+from tui.app_startup import end_startup_pause, import_engine_modules
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
 from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
-from tui.messages import OpenDetail, SnapshotUpdated
+from tui.messages import SnapshotUpdated
 from tui.screens.main import MainScreen
 from widgets.market_header import MarketHeader
 from widgets.quote_table import QuoteTable
@@ -32,37 +35,13 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
-    from tui.data.alerts import AlertEvent
     from tui.data.engine import Engine
     from tui.data.recorder import Recorder
     from tui.data.replay import ReplaySession
     from tui.data.share import ShareNode
 
-THEMES: tuple[str, ...] = (
-    "textual-dark",
-    "tokyo-night",
-    "nord",
-    "gruvbox",
-    "dracula",
-    "catppuccin-mocha",
-    "textual-light",
-    "solarized-light",
-)
-
 
 STARTUP_GRACE_SECONDS = 5.0  # start-up ends at the first prices, or after this (offline)
-
-
-def import_engine_modules(*, live: bool) -> None:
-    """What building the engine imports: polars always; httpx and feedparser for live data."""
-    modules = ["tui.data.factory", "tui.data.history"]
-    modules += (
-        ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]
-        if live
-        else ["tui.data.demo"]
-    )
-    for name in modules:
-        importlib.import_module(name)
 
 
 def _instrument_commands() -> type[Provider]:
@@ -72,7 +51,7 @@ def _instrument_commands() -> type[Provider]:
     return InstrumentCommands
 
 
-class MarketmonApp(BoardMemory):
+class MarketmonApp(AlertWiring, AppActions, BoardMemory):
     """marketmon's TUI. Build it with :func:`create_app` (shared by the CLI and the tests)."""
 
     TITLE = "marketmon"
@@ -256,57 +235,6 @@ class MarketmonApp(BoardMemory):
             work = self.engine.run(self._changed)
         self.run_worker(work, name="poller", exclusive=True, group="poller")
 
-    def _start_alerts(self) -> None:
-        """Rules from the config; state and log in the platform state dir unless configured."""
-        from tui.data.alert_dispatch import (
-            AlertDispatcher,
-            AlertMonitor,
-            AlertStateFile,
-            default_state_dir,
-        )
-
-        conf = self.config.alerts
-        if not conf.rules:
-            return
-        state_dir = default_state_dir()
-        # The simulated market keeps its own fired state: a demo alert must not stop a live
-        # one from firing later the same day.
-        state = state_dir / ("alerts-state-demo.json" if self.demo else "alerts-state.json")
-        self.alerts = AlertMonitor(conf.rules, AlertStateFile(state), self.clock.now)
-        ring = conf.bell if conf.bell is not None else not self.low_bandwidth
-        self.alert_dispatcher = AlertDispatcher(
-            conf.log or state_dir / "alerts.jsonl", conf.command, self.bell if ring else None
-        )
-
-    def _check_alerts(self, snapshot: MarketSnapshot) -> None:
-        if self.alerts is None:
-            return
-        events, problem = self.alerts.check(snapshot)
-        for event in events:
-            self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
-        if problem:
-            self._show_alert_problem([problem])
-        # Only the desk's fetcher writes the log and runs commands (a desk of four rings once);
-        # a viewer still shows the toast.
-        if events and self.alert_dispatcher is not None and self.is_fetcher:
-            self.run_worker(self._dispatch(events), group="alerts")
-
-    async def _dispatch(self, events: tuple[AlertEvent, ...]) -> None:
-        assert self.alert_dispatcher is not None
-        problems = await self.alert_dispatcher.dispatch(events)
-        if problems:
-            self._show_alert_problem(problems)
-        elif self.alert_problem is not None:  # it works again (e.g. the disk has room)
-            self.alert_problem = None
-            self.main_screen.set_notice(None)
-
-    def _show_alert_problem(self, problems: list[str]) -> None:
-        """Shown on the status line and as a toast; the app keeps running."""
-        self.alert_problem = problems[-1]
-        self.main_screen.set_notice(self.alert_problem)
-        for problem in problems:
-            self.notify(problem, title="Alert failed", severity="error", timeout=8, markup=False)
-
     def _startup_over(self) -> None:
         if self.on_first_prices is not None:
             callback, self.on_first_prices = self.on_first_prices, None
@@ -411,14 +339,6 @@ class MarketmonApp(BoardMemory):
 
     # --- actions ----------------------------------------------------------------------------
 
-    def action_refresh_now(self) -> None:
-        if not self.is_fetcher:  # a viewer polls nothing: the desk's fetcher does
-            self.notify("Viewer: the desk's fetcher refreshes", timeout=2)
-            return
-        if self.engine is not None:
-            self.engine.wake_all()
-        self.notify("Refreshing…", timeout=1.5)
-
     def action_toggle_pause(self) -> None:
         if self.replay is not None:  # pause the recorded clock; keys still step and jump
             self.replay.clock.toggle_pause()
@@ -429,83 +349,6 @@ class MarketmonApp(BoardMemory):
         if not self.paused:
             self._apply()
         self.notify("Paused: prices are frozen" if self.paused else "Live again", timeout=2)
-
-    def action_next_theme(self) -> None:
-        current = THEMES.index(self.theme) if self.theme in THEMES else -1
-        self.theme = THEMES[(current + 1) % len(THEMES)]
-        self.notify(f"Theme: {self.theme}", timeout=2)
-
-    def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
-
-        self.push_screen(HelpScreen(key_help()))
-
-    def action_movers(self) -> None:
-        from tui.screens.movers import MoversScreen
-
-        if self.snapshot is not None and not isinstance(self.screen, MoversScreen):
-            self.push_screen(MoversScreen(self.snapshot, self.true_now))
-
-    def action_alerts(self) -> None:
-        from tui.screens.alerts import AlertsScreen
-
-        if isinstance(self.screen, AlertsScreen):
-            return
-        monitor = self.alerts
-        self.push_screen(
-            AlertsScreen(
-                lambda: monitor.fired if monitor is not None else (),
-                self.config.alerts.rules,
-                lambda: self.alert_problem,
-            )
-        )
-
-    def on_open_detail(self, message: OpenDetail) -> None:
-        from tui.screens.detail import DetailScreen
-
-        if self.snapshot is not None:
-            self.push_screen(
-                DetailScreen(self.snapshot, message.pane, message.symbol, self.true_now)
-            )
-
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Refresh now", "Poll every source now", self.action_refresh_now)
-        yield SystemCommand(
-            "Pause / resume", "Freeze or resume live updates", self.action_toggle_pause
-        )
-        yield SystemCommand("Next theme", "Cycle the colour theme", self.action_next_theme)
-        yield SystemCommand(
-            "Sort", "Cycle the sort: change %, name, region", self.main_screen.action_cycle_sort
-        )
-        yield SystemCommand(
-            "Headlines", "All headlines with their times", self.main_screen.action_headlines
-        )
-        # Instruments come from InstrumentCommands: their names must not be parsed as markup.
-
-
-def key_help() -> list[tuple[str, str]]:
-    """Every key, for the help screen."""
-    return [
-        ("1 2 3 4", "focus indices / metals / crypto / headlines"),
-        ("5 6 7", "focus FX / rates / energy"),
-        ("Tab / Shift+Tab", "next / previous pane"),
-        ("↑ ↓ / j k", "move within a pane"),
-        ("Enter", "open the detail view (chart, stats, related headlines)"),
-        ("Esc", "close a view / clear the filter"),
-        ("s", "cycle the sort: change %, name, group (region, type)"),
-        ("/", "filter by name or symbol"),
-        ("n", "all headlines with their times"),
-        ("m", "movers: every instrument ranked by |σ|, the most unusual move first"),
-        ("a", "alerts fired this session, with their times"),
-        ("r", "refresh now"),
-        ("p", "pause / resume live updates"),
-        ("t", "switch theme"),
-        ("Ctrl+P", "command palette: instruments and actions"),
-        ("?", "this help"),
-        ("q", "close a view; on the main screen, quit"),
-        ("Ctrl+C", "quit"),
-    ]
 
 
 def create_app(
@@ -569,16 +412,3 @@ def run_app(
     app.on_first_prices = end_startup_pause
     app.run()
     return app.return_code or 0
-
-
-def end_startup_pause() -> None:
-    """Collect once, then keep the start-up objects out of every later collection.
-
-    The CLI disables the collector while the app starts; from here on it runs as usual, and
-    the long-lived objects of start-up (modules, classes, widgets) are not scanned again.
-    """
-    if gc.isenabled():  # not started by the CLI: nothing was paused
-        return
-    gc.collect()
-    gc.freeze()
-    gc.enable()
