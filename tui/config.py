@@ -106,7 +106,6 @@ _GENERAL_KEYS = {
 }
 _PROVIDER_KEYS = {"base_url", "interval", "max_age", "max_requests_per_minute"}
 _HEADLINE_KEYS = {"feeds", "interval", "max_items", "max_requests_per_minute"}
-_PANE_KEYS = {"symbols", "sources", "groups", "names", "markets", "futures"}
 
 
 def _build(data: Mapping[str, Any], path: Path | None) -> Config:

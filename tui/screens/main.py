@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.events import DescendantFocus, Resize
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
@@ -24,11 +23,12 @@ from tui.data.sessions import SessionBook
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, PaneSpec, Plan, plan_layout
 from tui.messages import OpenDetail
+from tui.screens.main_filter import GROUP_LABELS, BoardFilter
 from widgets.footer import Footer
 from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
-from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
+from widgets.quote_table import QuoteTable, SortMode
 from widgets.share_badge import ShareBadge
 from widgets.status_bar import SourceStatusBar
 from widgets.tape import HeadlineTape, TapeItem
@@ -62,11 +62,9 @@ PANE_KEYS = {
     "energy": "7",
 }
 QUOTE_PANES = tuple(key for key, _ in PANES if key != "news")
-# What each pane's group column holds (indices by region, metals futures/spot): its header.
-GROUP_LABELS = {"indices": "Region", "metals": "Type"}
 
 
-class MainScreen(Screen[None]):
+class MainScreen(BoardFilter):
     BINDINGS: ClassVar[list[BindingType]] = [
         # First, so the footer keeps it at every width (the app's own ? serves other screens).
         Binding("question_mark", "app.help", "Help", key_display="?"),
@@ -346,71 +344,11 @@ class MainScreen(Screen[None]):
         the same burst (``3 Enter`` over SSH) must act on the pane this key chose."""
         self.set_focus(widget, scroll_visible=False)
 
-    def action_cycle_sort(self) -> None:
-        order = list(SORT_CYCLE)
-        self.sort_mode = (
-            order[(order.index(self.sort_mode) + 1) % len(order)]
-            if (self.sort_mode in order)
-            else order[0]
-        )
-        for table in self.query(QuoteTable):
-            table.set_sort(self.sort_mode)
-        self._update_subtitles()
-        label = "group (region, type)" if self.sort_mode is SortMode.REGION else self.sort_mode
-        self.notify(f"Sorted by {label}", timeout=2)
-
-    def action_open_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        self._focus_now(box)
-
     def action_headlines(self) -> None:
         from tui.screens.headlines import HeadlinesScreen
 
         if self.snapshot is not None:
             self.app.push_screen(HeadlinesScreen(self.snapshot, self.now, self._names))
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        for table in self.query(QuoteTable):
-            table.set_filter(event.value)
-        self._update_subtitles()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        """Keep the filter; go to the first pane that has matches, or say there are none."""
-        event.input.display = False
-        tables = {
-            key: t for key, _ in PANES for t in self.query(f"#table-{key}").results(QuoteTable)
-        }
-        matching = [key for key, table in tables.items() if table.match_count]
-        if event.value.strip() and not matching:
-            self.notify(f"No matches for {event.value.strip()!r}", severity="warning", timeout=4)
-        elif matching and self.active_pane not in matching:
-            self.action_focus_pane(matching[0])
-            return
-        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
-
-    def key_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display or box.value:
-            box.value = ""
-            box.display = False
-            self._focus_now(self.query_one(f"#table-{self.active_pane}"))
-
-    def _update_subtitles(self) -> None:
-        box = self.query_one("#filter", Input)
-        for key, _ in self.panes:
-            if key == "news":
-                continue
-            sort = self.sort_mode.value
-            if self.sort_mode is SortMode.REGION:
-                sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
-            parts = [f"sort: {sort}"]
-            if box.value.strip():
-                matches = self.query_one(f"#table-{key}", QuoteTable).match_count
-                parts.append(f"filter: {box.value.strip()}" + ("" if matches else " (no matches)"))
-            self.query_one(f"#pane-{key}").border_subtitle = Text(" · ".join(parts)).plain
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -1,0 +1,97 @@
+"""The main screen's sort and filter: ``s`` cycles the sort, ``/`` filters every quote pane.
+
+A mixin of :class:`tui.screens.main.MainScreen`, kept apart so the screen module stays about
+composing the panes and laying them out. The tables do the sorting and matching themselves
+(widgets/quote_table.py); this is the keys, the filter box and the panes' subtitles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input
+
+from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
+
+# What each pane's group column holds (indices by region, metals futures/spot): its header.
+GROUP_LABELS = {"indices": "Region", "metals": "Type"}
+
+
+class BoardFilter(Screen[None]):
+    """Sort cycling, the filter box and the subtitles that show both."""
+
+    sort_mode: SortMode
+    active_pane: str
+    panes: tuple[tuple[str, str], ...]
+
+    if TYPE_CHECKING:
+
+        def action_focus_pane(self, key: str) -> None: ...
+
+        def _focus_now(self, widget: Widget) -> None: ...
+
+    def action_cycle_sort(self) -> None:
+        order = list(SORT_CYCLE)
+        self.sort_mode = (
+            order[(order.index(self.sort_mode) + 1) % len(order)]
+            if (self.sort_mode in order)
+            else order[0]
+        )
+        for table in self.query(QuoteTable):
+            table.set_sort(self.sort_mode)
+        self._update_subtitles()
+        label = "group (region, type)" if self.sort_mode is SortMode.REGION else self.sort_mode
+        self.notify(f"Sorted by {label}", timeout=2)
+
+    def action_open_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        self._focus_now(box)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        for table in self.query(QuoteTable):
+            table.set_filter(event.value)
+        self._update_subtitles()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        """Keep the filter; go to the first pane that has matches, or say there are none."""
+        from tui.screens.main import PANES  # every pane, shown or not (as before --pane)
+
+        event.input.display = False
+        tables = {
+            key: t for key, _ in PANES for t in self.query(f"#table-{key}").results(QuoteTable)
+        }
+        matching = [key for key, table in tables.items() if table.match_count]
+        if event.value.strip() and not matching:
+            self.notify(f"No matches for {event.value.strip()!r}", severity="warning", timeout=4)
+        elif matching and self.active_pane not in matching:
+            self.action_focus_pane(matching[0])
+            return
+        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display or box.value:
+            box.value = ""
+            box.display = False
+            self._focus_now(self.query_one(f"#table-{self.active_pane}"))
+
+    def _update_subtitles(self) -> None:
+        box = self.query_one("#filter", Input)
+        for key, _ in self.panes:
+            if key == "news":
+                continue
+            sort = self.sort_mode.value
+            if self.sort_mode is SortMode.REGION:
+                sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
+            parts = [f"sort: {sort}"]
+            if box.value.strip():
+                matches = self.query_one(f"#table-{key}", QuoteTable).match_count
+                parts.append(f"filter: {box.value.strip()}" + ("" if matches else " (no matches)"))
+            self.query_one(f"#pane-{key}").border_subtitle = Text(" · ".join(parts)).plain
