@@ -281,7 +281,7 @@ class MarketmonApp(BoardMemory):
     def _check_alerts(self, snapshot: MarketSnapshot) -> None:
         if self.alerts is None:
             return
-        events, problem = self.alerts.check(snapshot)
+        events, problem = self.alerts.check(snapshot, save=self.is_fetcher)
         for event in events:
             self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
         if problem:
@@ -391,7 +391,7 @@ class MarketmonApp(BoardMemory):
             self._show_cache_state(shown if still_cached else None)
         if self.cache_writer is not None:
             self.cache_writer.offer(shown, self.clock.monotonic())
-        if self.recorder is not None:
+        if self.recorder is not None and self.is_fetcher:  # one recording per desk
             self.recorder.record(shown)
         return shown
 

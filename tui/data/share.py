@@ -79,6 +79,20 @@ return 1
 """
 
 
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation of this task that a library swallowed.
+
+    redis-py (8.1, Python 3.11) can lose a ``cancel()`` that lands while it drops a dead
+    connection: the call then ends in ``ConnectionError`` (or returns) with the cancel
+    still pending on the task. The node's loop would catch that as an outage and go on
+    retrying for ever, so a node stopped while Redis is down sometimes never stopped.
+    ``Task.cancelling()`` still counts the request: honour it at every turn of the loops.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Role(StrEnum):
     STANDALONE = "standalone"  # no Redis: fetching on its own
     FETCHER = "fetcher"
@@ -208,6 +222,7 @@ class ShareNode:
                         await self._lead(client)  # returns when the lease is lost
                         await self._follow(client)
                 except (RedisError, OSError) as exc:
+                    _raise_if_cancelled()
                     await self._offline(self._describe(exc))
                 finally:
                     with contextlib.suppress(Exception):
@@ -235,13 +250,18 @@ class ShareNode:
 
     def _client(self, timeout: float | None = None) -> Redis:
         from redis.asyncio import from_url
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
+        # Every call is bounded by the socket timeouts, and redis-py does not retry on its
+        # own (its retry path reconnects and sleeps; the node's loop retries instead).
         timeout = timeout or max(2.0, self.renew_every)
         return from_url(
             self.url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry_on_timeout=False,
+            retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
         )
 
@@ -296,6 +316,7 @@ class ShareNode:
         self.on_update()
         renew_at = time.monotonic() + self.renew_every
         while True:
+            _raise_if_cancelled()
             wait = renew_at - time.monotonic()
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
@@ -359,6 +380,7 @@ class ShareNode:
             self._receive(await client.get(self.keys.last), initial=True)
             next_try = time.monotonic()
             while True:
+                _raise_if_cancelled()
                 now = time.monotonic()
                 if self._try_now:  # the fetcher left cleanly: no need to wait for expiry
                     self._try_now, next_try = False, now
