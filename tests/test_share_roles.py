@@ -44,7 +44,7 @@ async def test_nodes_cancelled_while_redis_is_down_always_stop(
         (tmp_path / str(round_)).mkdir()
         for _ in range(3):
             desk.add(retry=0.3)
-        await until(lambda: len(desk.fetchers()) == 1, what="one fetcher")
+        await until(lambda d=desk: len(d.fetchers()) == 1, what="one fetcher")
         server.stop()  # SIGKILL: connections reset, reconnects refused
         await asyncio.sleep(0.15 * round_)  # spread the cancels over the outage's phases
         tasks = list(desk.tasks.values())
