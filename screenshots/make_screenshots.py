@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 
 SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("main-wide-200x60", (200, 60), ()),
+    ("main-board-160x48", (160, 48), ()),
     ("main-medium-120x40", (120, 40), ()),
     ("main-narrow-80x24", (80, 24), ()),
     ("main-split-80x47", (80, 47), ()),
