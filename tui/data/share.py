@@ -59,6 +59,7 @@ log = logging.getLogger("marketmon.share")
 
 LAST_TTL_MS = 24 * 3600 * 1000  # the last snapshot outlives its fetcher by a day
 COALESCE = 0.25  # seconds: answers that arrive together make one published snapshot
+ENGINE_STOP = 5.0  # seconds: the longest the node waits for its engine to stop
 
 # KEYS: lease, last, channel. ARGV: token, message, ttl of the last-value key ("" = leave it).
 _PUBLISH = """
@@ -364,7 +365,10 @@ class ShareNode:
             task.cancel()
             # asyncio.wait, not ``await task`` under suppress(CancelledError): that would also
             # swallow a cancellation of *this* task (the node's), which then never stops.
-            await asyncio.wait({task})
+            # Bounded: stopping the node must not wait on an engine that ignores its cancel.
+            await asyncio.wait({task}, timeout=ENGINE_STOP)
+            if not task.done():
+                log.warning("the engine did not stop within %g s of its cancel", ENGINE_STOP)
 
     # --- viewer ----------------------------------------------------------------------------
 
