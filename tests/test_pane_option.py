@@ -28,8 +28,9 @@ def test_parse_keeps_order_drops_repeats_and_accepts_the_alias() -> None:
     assert parse_panes("crypto") == ("crypto",)
     assert parse_panes(" news , indices,news") == ("news", "indices")
     assert parse_panes("headlines,METALS") == ("news", "metals")
-    with pytest.raises(ValueError, match=r"unknown pane 'fx'.*known: indices, metals, crypto"):
-        parse_panes("crypto,fx")
+    assert parse_panes("crypto,fx,RATES,energy") == ("crypto", "fx", "rates", "energy")
+    with pytest.raises(ValueError, match=r"unknown pane 'forex'.*known: indices, metals, crypto"):
+        parse_panes("crypto,forex")
     with pytest.raises(ValueError, match="no pane"):
         parse_panes(" , ")
 

@@ -30,6 +30,7 @@ from tui.data.replay import ReplayError, ReplaySession, open_recording, snapshot
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
 
 T0 = datetime(2026, 2, 3, 15, 0, tzinfo=UTC)  # New York and Europe open, Asia closed
+BOARD = len(default_config().instruments())  # every default instrument is priced by the demo
 
 
 async def demo_snapshots(times: list[datetime]) -> list[MarketSnapshot]:
@@ -70,7 +71,7 @@ async def test_recorded_quotes_match_the_board(tmp_path: Path) -> None:
     assert (meta[KIND_KEY], meta[VERSION_KEY]) == ("quotes", "1")
     first = frame.filter(pl.col("time") == T0)
     board = {q.symbol: q for q in snaps[0].quotes if q.has_data}
-    assert first.height == len(board) == 28
+    assert first.height == len(board) == BOARD
     gold = first.filter(pl.col("symbol") == "GC=F").row(0, named=True)
     assert gold["last"] == board["GC=F"].last and gold["change_pct"] == board["GC=F"].change_pct
     assert gold["as_of"] == board["GC=F"].as_of and gold["pane"] == "metals"
@@ -91,7 +92,7 @@ async def test_files_are_readable_while_recording_and_two_writers_never_collide(
     one.record(snaps[0])
     one.flush(0.0)
     glob = tmp_path / "quotes" / "2026-02-03" / "*.parquet"
-    assert pl.read_parquet(glob).height == 28  # readable after the first flush
+    assert pl.read_parquet(glob).height == BOARD  # readable after the first flush
     two.record(snaps[1])
     one.record(snaps[2])
     two.flush(0.0)
@@ -220,7 +221,7 @@ async def test_snapshot_replay_in_every_format(tmp_path: Path, capsys) -> None:
     assert gold["last"] == pytest.approx(snaps[2].pane("metals").by_symbol()["GC=F"].last)
     assert main(["snapshot", "--replay", str(tmp_path / "rec"), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("pane,group,symbol") and len(lines) == 29
+    assert lines[0].startswith("pane,group,symbol") and len(lines) == BOARD + 1
     last_btc = snaps[-1].pane("crypto").by_symbol()["BTC-USD"].last
     assert any(
         line.split(",")[2] == "BTC-USD" and float(line.split(",")[6]) == pytest.approx(last_btc)
@@ -230,7 +231,7 @@ async def test_snapshot_replay_in_every_format(tmp_path: Path, capsys) -> None:
     assert "S&P 500" in capsys.readouterr().out
     one_file = next((tmp_path / "rec" / "quotes").rglob("*.parquet"))
     assert main(["snapshot", "--replay", str(one_file), "--format", "json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["quotes"]) == 28
+    assert len(json.loads(capsys.readouterr().out)["quotes"]) == BOARD
 
 
 def test_unknown_recordings_are_exit_2(tmp_path: Path, capsys) -> None:
@@ -324,11 +325,11 @@ async def test_the_app_records_while_it_runs_and_says_when_recording_stops(tmp_p
             await pilot.pause(0.05)
             if app.snapshot is not None and app.snapshot.quote_count:
                 break
-        assert app.recorder is not None and app.recorder.buffered >= 28
+        assert app.recorder is not None and app.recorder.buffered >= BOARD
         app._flush_record(at_exit=True)  # what the timer does every FLUSH_EVERY seconds
-        assert pl.read_parquet(tmp_path / "quotes" / "2026-02-03" / "*.parquet").height >= 28
+        assert pl.read_parquet(tmp_path / "quotes" / "2026-02-03" / "*.parquet").height >= BOARD
         app.recorder.stopped = "recording stopped: No space left on device"
         app._flush_record()
         bar = app.main_screen.query_one(SourceStatusBar)
         assert bar.build_line(160).plain.startswith("recording stopped: No space left on device")
-        assert app.snapshot.quote_count == 28  # the board keeps running
+        assert app.snapshot.quote_count == BOARD  # the board keeps running

@@ -221,7 +221,8 @@ async def test_cached_prices_show_at_once_marked_then_live_ones_replace_them(
     clock = VirtualClock(START)
     feed = Market(clock)
     feed.down = True  # the network does not answer yet
-    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed})
+    # The server keeps the virtual clock's time, so the corrected clock is the virtual one.
+    up = Upstream(dynamic={"/yahoo/v8/finance/chart/": feed}, now=clock.now)
     with serve(up):
         app = cached_app(tmp_path, up.url, clock)
         async with app.run_test(size=(120, 40)) as pilot:
