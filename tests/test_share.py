@@ -29,6 +29,7 @@ from tui.data.share_wire import (
 from tui.data.snapshot import StaleReason
 
 LEASE = 1.5  # seconds: renewals every 0.5 s keep these tests short
+STOP_WITHIN = 10.0  # seconds: a cancelled node stops well within this, even with Redis down
 
 
 @pytest.fixture
@@ -67,16 +68,30 @@ class Desk:
         return node
 
     async def kill(self, node: ShareNode) -> None:
-        """Stop a node like SIGKILL would: no release of the lease."""
+        """Stop a node like SIGKILL would: no release of the lease. Bounded: a node that
+        does not stop within STOP_WITHIN fails the test (never a hung teardown)."""
         task = self.tasks.pop(node)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         self.nodes.remove(node)
+        task.cancel()
+        await asyncio.wait({task}, timeout=STOP_WITHIN)
+        assert task.done(), f"a share node did not stop within {STOP_WITHIN} s of cancel()"
+        with contextlib.suppress(asyncio.CancelledError):
+            task.result()
 
     async def close(self) -> None:
-        for node in list(self.tasks):
-            await self.kill(node)
+        """Cancel every node at once, then wait for all of them (bounded)."""
+        tasks = list(self.tasks.values())
+        self.tasks.clear()
+        self.nodes.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_WITHIN)
+        stuck = [t for t in tasks if not t.done()]
+        assert not stuck, f"{len(stuck)} share node(s) did not stop within {STOP_WITHIN} s"
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                task.result()
 
     def fetchers(self) -> list[ShareNode]:
         return [n for n in self.nodes if n.fetching]

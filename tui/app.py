@@ -319,7 +319,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             self._show_cache_state(shown if still_cached else None)
         if self.cache_writer is not None:
             self.cache_writer.offer(shown, self.clock.monotonic())
-        if self.recorder is not None:
+        if self.recorder is not None and self.is_fetcher:  # one recording per desk
             self.recorder.record(shown)
         return shown
 

@@ -64,7 +64,7 @@ class AlertWiring(App[None]):
     def _check_alerts(self, snapshot: MarketSnapshot) -> None:
         if self.alerts is None:
             return
-        events, problem = self.alerts.check(snapshot)
+        events, problem = self.alerts.check(snapshot, save=self.is_fetcher)
         for event in events:
             self.notify(event.message, title="Alert", severity="warning", timeout=10, markup=False)
         if problem:

@@ -139,12 +139,18 @@ class AlertMonitor:
         self.state: dict[str, date] = state_file.load(now().astimezone(UTC).date())
         self.fired: list[AlertEvent] = []  # this session's alerts, oldest first
 
-    def check(self, snapshot: MarketSnapshot) -> tuple[tuple[AlertEvent, ...], str | None]:
-        """The events ``snapshot`` fires, and a problem saving the state (or None)."""
+    def check(
+        self, snapshot: MarketSnapshot, *, save: bool = True
+    ) -> tuple[tuple[AlertEvent, ...], str | None]:
+        """The events ``snapshot`` fires, and a problem saving the state (or None).
+
+        ``save=False`` (a viewer of a Redis share): the fired state stays in memory, so the
+        toast shows once, but only the desk's fetcher writes the state file."""
         events, state = evaluate(snapshot, self.rules, self.state)
         problem = None
         if state != self.state:
             self.state = state
-            problem = self.state_file.save(state)
+            if save:
+                problem = self.state_file.save(state)
         self.fired.extend(events)
         return events, problem

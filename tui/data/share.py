@@ -59,6 +59,7 @@ log = logging.getLogger("marketmon.share")
 
 LAST_TTL_MS = 24 * 3600 * 1000  # the last snapshot outlives its fetcher by a day
 COALESCE = 0.25  # seconds: answers that arrive together make one published snapshot
+ENGINE_STOP = 5.0  # seconds: the longest the node waits for its engine to stop
 
 # KEYS: lease, last, channel. ARGV: token, message, ttl of the last-value key ("" = leave it).
 _PUBLISH = """
@@ -77,6 +78,20 @@ redis.call('DEL', KEYS[1])
 redis.call('PUBLISH', KEYS[2], ARGV[2])
 return 1
 """
+
+
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation of this task that a library swallowed.
+
+    redis-py (8.1, Python 3.11) can lose a ``cancel()`` that lands while it drops a dead
+    connection: the call then ends in ``ConnectionError`` (or returns) with the cancel
+    still pending on the task. The node's loop would catch that as an outage and go on
+    retrying for ever, so a node stopped while Redis is down sometimes never stopped.
+    ``Task.cancelling()`` still counts the request: honour it at every turn of the loops.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class Role(StrEnum):
@@ -208,6 +223,7 @@ class ShareNode:
                         await self._lead(client)  # returns when the lease is lost
                         await self._follow(client)
                 except (RedisError, OSError) as exc:
+                    _raise_if_cancelled()
                     await self._offline(self._describe(exc))
                 finally:
                     with contextlib.suppress(Exception):
@@ -235,13 +251,18 @@ class ShareNode:
 
     def _client(self, timeout: float | None = None) -> Redis:
         from redis.asyncio import from_url
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
+        # Every call is bounded by the socket timeouts, and redis-py does not retry on its
+        # own (its retry path reconnects and sleeps; the node's loop retries instead).
         timeout = timeout or max(2.0, self.renew_every)
         return from_url(
             self.url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry_on_timeout=False,
+            retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
         )
 
@@ -296,6 +317,7 @@ class ShareNode:
         self.on_update()
         renew_at = time.monotonic() + self.renew_every
         while True:
+            _raise_if_cancelled()
             wait = renew_at - time.monotonic()
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
@@ -343,7 +365,10 @@ class ShareNode:
             task.cancel()
             # asyncio.wait, not ``await task`` under suppress(CancelledError): that would also
             # swallow a cancellation of *this* task (the node's), which then never stops.
-            await asyncio.wait({task})
+            # Bounded: stopping the node must not wait on an engine that ignores its cancel.
+            await asyncio.wait({task}, timeout=ENGINE_STOP)
+            if not task.done():
+                log.warning("the engine did not stop within %g s of its cancel", ENGINE_STOP)
 
     # --- viewer ----------------------------------------------------------------------------
 
@@ -359,6 +384,7 @@ class ShareNode:
             self._receive(await client.get(self.keys.last), initial=True)
             next_try = time.monotonic()
             while True:
+                _raise_if_cancelled()
                 now = time.monotonic()
                 if self._try_now:  # the fetcher left cleanly: no need to wait for expiry
                     self._try_now, next_try = False, now
