@@ -30,8 +30,10 @@ def run(*args: str, columns: int | None = None) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def quotes() -> list[dict[str, object]]:
+    """Read just before the table it is compared with: the demo's prices move with the clock
+    (VIX by more than 1 % a minute on the sell-off day), and a slow run spans minutes."""
     return json.loads(run("--format", "json"))["quotes"]  # type: ignore[no-any-return]
 
 
@@ -49,7 +51,8 @@ def test_piped_table_honours_columns_and_never_cuts_a_number(
         last = q["last"]
         assert isinstance(last, float)
         numbers = [float(n.replace(",", "")) for n in NUMBER.findall(row) if "%" not in n]
-        assert any(abs(n - last) <= abs(last) * 0.01 for n in numbers), row  # demo moves
+        # The demo moves between the two runs (its VIX by over 1 % in seconds on the sell-off day).
+        assert any(abs(n - last) <= abs(last) * 0.05 for n in numbers), row
         assert re.search(r"[+-]\d+\.\d\d%", row), row  # the change %, whole
     if columns == 80:
         quote_tables = out.split("Headlines")[0]
