@@ -20,7 +20,7 @@ from tui.app_memory import BoardMemory
 from tui.app_startup import end_startup_pause, import_engine_modules
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
-from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
+from tui.data.snapshot import MarketSnapshot, SnapshotOrigin, StaleReason
 from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
 from tui.messages import SnapshotUpdated
 from tui.screens.main import MainScreen
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     from tui.data.share import ShareNode
 
 
-STARTUP_GRACE_SECONDS = 5.0  # start-up ends at the first prices, or after this (offline)
+# Start-up ends once live prices replaced every cached one, or this long after the engine
+# started (offline, or a row whose cached price the sources no longer give).
+STARTUP_GRACE_SECONDS = 5.0
 
 
 def _instrument_commands() -> type[Provider]:
@@ -166,7 +168,8 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             self.set_interval(0.25, self._replay_tick)
         if self.animated:
             self.set_interval(60.0 if self.low_bandwidth else 15.0, self._tick)
-        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
+        if self.replay is not None:
+            self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)
 
     def _screen_ready(self) -> None:
         """The main screen is composed: paint the cached prices, then start the engine."""
@@ -218,6 +221,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             sessions=self.sessions,
         )
         self._start_alerts()
+        self.set_timer(STARTUP_GRACE_SECONDS, self._startup_over)  # prices may never come
         if self.config.share is not None:
             from tui.data.share import node_for  # the share loads only when configured
 
@@ -263,9 +267,10 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         if not self._apply_scheduled:
             self._apply_scheduled = True
             snap = self.snapshot
-            if snap is None or not snap.quote_count or snap.origin is SnapshotOrigin.CACHED:
-                # Until (live) prices are on screen, update at once (the headlines may arrive
-                # first; the prices must not then wait for the coalescing delay).
+            if snap is None or not snap.quote_count or self.cached is not None:
+                # Until every row shows its live price, update at once (answers that arrive
+                # together still make one update): the first answers replace cached or empty
+                # rows, and must not wait for the coalescing delay (0.25 s, 2 s low-bandwidth).
                 self.call_later(self._apply)
             else:
                 self.set_timer(self.coalesce_seconds, self._apply)
@@ -288,8 +293,10 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         self.applied += 1
         self.main_screen.apply(snapshot)
         self._check_alerts(snapshot)
-        if snapshot.quote_count and self.on_first_prices is not None:
-            self.call_after_refresh(self._startup_over)  # once they are painted
+        if self.on_first_prices is not None and self.cached is None and _has_live_price(snapshot):
+            # Once live prices are painted and no cached one is left (the collector's pass,
+            # 0.05-0.3 s, must not delay loading the engine or applying the first answers).
+            self.call_after_refresh(self._startup_over)
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
 
@@ -349,6 +356,17 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         if not self.paused:
             self._apply()
         self.notify("Paused: prices are frozen" if self.paused else "Live again", timeout=2)
+
+
+def _has_live_price(snapshot: MarketSnapshot) -> bool:
+    """A price from this run's sources (or the recording), not a last-known one."""
+    if snapshot.origin is SnapshotOrigin.CACHED:
+        return False
+    return any(
+        q.last is not None and q.stale_reason is not StaleReason.CACHED
+        for pane in snapshot.panes
+        for q in pane.quotes
+    )
 
 
 def create_app(

@@ -12,7 +12,8 @@ import importlib
 
 
 def import_engine_modules(*, live: bool) -> None:
-    """What building the engine imports: polars always; httpx and feedparser for live data."""
+    """What building the engine imports: polars always; httpx for live data. (feedparser loads
+    with the first feed's parse, after the first prices: see tui/data/engine_loops.py.)"""
     modules = ["tui.data.factory", "tui.data.history"]
     modules += (
         ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]

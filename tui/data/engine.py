@@ -128,6 +128,9 @@ class Engine(EngineLoops):
         self._unit_wakes: dict[str, dict[tuple[str, ...], asyncio.Event]] = {
             name: {} for name in self.states
         }
+        # Price units that have not answered yet (headlines and macro wait for them at start).
+        self._unanswered: set[tuple[str, tuple[str, ...]]] = set()
+        self._prices_answered = asyncio.Event()
 
     # --- set-up ---------------------------------------------------------------------------
 

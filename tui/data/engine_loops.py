@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from tui.data.engine import HeadlineFeed, MacroFeed
 
 HEADLINES = "headlines"
+# Headlines and the macro strip wait for every price unit's first answer (at most this long):
+# at start their answers and parsing would otherwise queue ahead of the prices on one core.
+PRICES_FIRST_WAIT = 3.0
 
 
 class EngineLoops:
@@ -44,6 +47,8 @@ class EngineLoops:
         _wake: dict[str, asyncio.Event]
         _regroup: dict[str, asyncio.Event]
         _unit_wakes: dict[str, dict[tuple[str, ...], asyncio.Event]]
+        _unanswered: set[tuple[str, tuple[str, ...]]]
+        _prices_answered: asyncio.Event
 
         def assigned(self, source: str) -> list[str]: ...
 
@@ -111,8 +116,11 @@ class EngineLoops:
                 for old in [u for u in loops if u not in wanted]:
                     loops.pop(old).cancel()
                     wakes.pop(old, None)
+                    self._answered(source, old)  # a unit regrouped away waits no longer
                 for new in wanted:
                     if new not in loops:
+                        if not self._prices_answered.is_set():
+                            self._unanswered.add((source, new))
                         wakes[new] = asyncio.Event()
                         loops[new] = asyncio.create_task(
                             self._unit_loop(source, new, changed, wakes[new])
@@ -146,6 +154,7 @@ class EngineLoops:
             await self._hold_until_allowed(state)
             before = {s for s in unit if self.store.is_failing(source, s)}
             error = await self.fetch_source(source, unit, unit=True)
+            self._answered(source, unit)
             changed()
             if any(self.store.is_failing(source, s) for s in unit if s not in before):
                 self._wake_followers(source)
@@ -160,8 +169,27 @@ class EngineLoops:
                 delay = self.backoff.delay(failures, error.retry_after, base=state.interval)
             await self._sleep_or_wake(wake, delay)
 
+    def _answered(self, source: str, unit: tuple[str, ...]) -> None:
+        self._unanswered.discard((source, unit))
+        if not self._unanswered:
+            self._prices_answered.set()
+
+    async def _prices_first(self) -> None:
+        """Wait until every price unit has answered once (or :data:`PRICES_FIRST_WAIT`)."""
+        await asyncio.sleep(0)  # the quote loops (started first) register their units
+        if self._prices_answered.is_set() or not self._unanswered:
+            return
+        sleeper = asyncio.ensure_future(self.clock.sleep(PRICES_FIRST_WAIT))
+        waiter = asyncio.ensure_future(self._prices_answered.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+
     async def _headline_loop(self, changed: Callable[[], None]) -> None:
         state = self.states[HEADLINES]
+        await self._prices_first()
         while True:
             await self._hold_until_allowed(state)
             await self.fetch_headlines()
@@ -170,6 +198,7 @@ class EngineLoops:
 
     async def _macro_loop(self, name: str, changed: Callable[[], None]) -> None:
         state = self.states[name]
+        await self._prices_first()
         while True:
             await self._hold_until_allowed(state)
             await self.fetch_macro()

@@ -19,8 +19,6 @@ from html.parser import HTMLParser
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-
 from tui.data.errors import ErrorKind, FetchError, SourceError
 from tui.data.headlines import merge_headlines
 from tui.data.http import Fetcher, status_error
@@ -49,6 +47,8 @@ def _declares_entities(body: bytes) -> bool:
     views = [body.replace(b"\x00", b"")]  # NULs out: UTF-16/32 ASCII becomes plain ASCII
     if views[0].startswith(_EBCDIC_SIGNATURE):
         views.append(views[0].decode("cp037", "replace").encode())
+    import feedparser  # 0.06 s: loaded by the first feed's parse (in a thread), not at start
+
     try:  # what feedparser will actually parse (catches e.g. UTF-7 declared in the prolog)
         converted = feedparser.encodings.convert_to_utf8({}, body, {})
     except Exception:  # internal API: a failure here just means one view fewer
@@ -211,6 +211,8 @@ def parse_feed(body: bytes, feed_url: str) -> list[Headline]:
         raise FetchError(ErrorKind.PARSE, "empty feed document")
     if _declares_entities(body):
         raise FetchError(ErrorKind.PARSE, "feed declares entities; refused")
+    import feedparser
+
     try:
         parsed: Any = feedparser.parse(io.BytesIO(body), sanitize_html=True)
     except Exception as exc:  # feedparser on hostile input: report, never crash the engine
