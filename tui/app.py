@@ -202,6 +202,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
 
             self.recorder = Recorder(self.record_dir)
             self.set_interval(FLUSH_EVERY, self._flush_record)
+            self._start_compaction()
         from tui.data.factory import build_engine  # polars (and httpx for live data) load here
         from tui.data.history import default_cache_dir
 

@@ -66,7 +66,12 @@ class AppActions(App[None]):
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(key_help()))
+        if getattr(self, "replay", None) is not None:  # p is the replay clock's; no refresh
+            live_only = {"r", "p"}
+            keys = [(k, d) for k, d in key_help() if k not in live_only]
+            self.push_screen(HelpScreen(keys, replay_key_help()))
+        else:
+            self.push_screen(HelpScreen(key_help()))
 
     def action_movers(self) -> None:
         from tui.screens.movers import MoversScreen
@@ -119,4 +124,14 @@ def key_help() -> list[tuple[str, str]]:
         ("?", "this help"),
         ("q", "close a view; on the main screen, quit"),
         ("Ctrl+C", "quit"),
+    ]
+
+
+def replay_key_help() -> list[tuple[str, str]]:
+    """The keys of ``marketmon replay`` (shown in the help only there: they do nothing live)."""
+    return [
+        ("p / Space", "pause / play the recorded clock"),
+        (".", "step: pause and go to the next recorded change"),
+        ("[ / ]", "jump back / forward one minute"),
+        ("x", "speed: ×1 → ×10 → ×60 (then ×1 again)"),
     ]

@@ -7,6 +7,7 @@ screen shows about it (the CACHED/REPLAY badge, status-line notes) and the repla
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -77,6 +78,23 @@ class BoardMemory(App[None]):
             recorder.flush(mono)
         if recorder.stopped and self.is_running:
             self.main_screen.query_one(SourceStatusBar).set_note(recorder.stopped)
+
+    def _start_compaction(self) -> None:
+        """Look for closed days to compact now (a minute after start) and every 10 minutes."""
+        from tui.data.record_compact import COMPACT_EVERY, COMPACT_FIRST
+
+        self.set_timer(COMPACT_FIRST, self._compact_record)
+        self.set_interval(COMPACT_EVERY, self._compact_record)
+
+    def _compact_record(self) -> None:
+        """Compact the record folder's closed days in a thread (tui/data/record_compact.py)."""
+        recorder = self.recorder
+        if recorder is None or recorder.stopped or not getattr(self, "is_fetcher", True):
+            return
+        from tui.data.record_compact import compact_closed_days
+
+        work = asyncio.to_thread(compact_closed_days, recorder.folder, self.clock.now())
+        self.run_worker(work, name="compact", group="compact", exclusive=True)
 
     # --- replay -----------------------------------------------------------------------------
 

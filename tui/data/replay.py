@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import time as _time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from tui.data.instruments import PANES
+from tui.data.record_compact import COMPACT_PREFIX, is_compact, is_part, replaced_parts
 from tui.data.recorder import (
     HEADLINES,
     KIND_KEY,
@@ -39,6 +41,7 @@ from tui.data.snapshot import (
 )
 
 MAX_HEADLINES = 100
+READ_ATTEMPTS = 5  # listings of a recording that a running compaction may invalidate
 
 
 class ReplayError(Exception):
@@ -84,10 +87,26 @@ def _files(path: Path) -> list[Path]:
     raise ReplayError(f"{path}: no such file or folder")
 
 
-def _read(path: Path) -> tuple[str, pl.DataFrame]:
+def _compact_id(folder: Path) -> tuple[int, int] | None:
+    """Which compact file a day folder holds now (inode, mtime), None when it has none."""
+    try:
+        stat = (folder / f"{COMPACT_PREFIX}{folder.name}.parquet").stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
+class _Vanished(Exception):
+    """A listed file is gone: it was compacted meanwhile (tui/data/record_compact.py)."""
+
+
+def _read(path: Path) -> tuple[str, pl.DataFrame, frozenset[str]]:
+    """A file's kind, its rows and (for a compact file) the part names it replaces."""
     try:
         meta = pl.read_parquet_metadata(path)
     except Exception as exc:  # polars raises several types for a file that is not Parquet
+        if not path.exists():
+            raise _Vanished(path) from None
         raise ReplayError(f"{path}: not a Parquet file ({type(exc).__name__})") from None
     kind = meta.get(KIND_KEY)
     version = meta.get(VERSION_KEY)
@@ -102,22 +121,51 @@ def _read(path: Path) -> tuple[str, pl.DataFrame]:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:
+        if not path.exists():
+            raise _Vanished(path) from None
         raise ReplayError(f"{path}: unreadable ({type(exc).__name__})") from None
     if kind == QUOTES and "sigma" not in frame.columns:  # recorded before σ existed
         frame = frame.with_columns(pl.lit(None, pl.Float64()).alias("sigma"))
     for column, dtype in schema.items():
         if frame.schema.get(column) != dtype:
             raise ReplayError(f"{path}: column {column} is missing or not {dtype}")
-    return kind, frame.select(list(schema))
+    return kind, frame.select(list(schema)), replaced_parts(meta)
 
 
 def open_recording(path: Path) -> Recording:
-    """Every part file under ``path`` (or the one file), checked and merged."""
+    """Every file under ``path`` (or the one file), checked and merged.
+
+    Honours the compaction rule (tui/data/record_compact.py): a day's compact file, then only
+    the parts it does not replace; when a listed part vanished meanwhile, the listing is redone.
+    """
+    for _attempt in range(READ_ATTEMPTS - 1):
+        with contextlib.suppress(_Vanished):
+            return _open_recording(path)
+    try:
+        return _open_recording(path)
+    except _Vanished as exc:
+        raise ReplayError(f"{exc}: files kept vanishing while being read") from None
+
+
+def _open_recording(path: Path) -> Recording:
     frames: dict[str, list[pl.DataFrame]] = {QUOTES: [], HEADLINES: []}
+    # Which compact file each day folder holds, taken before the listing that is read.
+    folders = {f.parent for f in _files(path) if is_part(f) or is_compact(f)}
+    compacts_before = {folder: _compact_id(folder) for folder in folders}
     files = _files(path)
+    # Compact files first: the parts they replace are skipped (when still there at all).
+    files.sort(key=lambda f: not is_compact(f))
+    replaced: set[Path] = set()
     for file in files:
-        kind, frame = _read(file)
+        if file in replaced:
+            continue
+        kind, frame, replaces = _read(file)
         frames[kind].append(frame)
+        replaced |= {file.parent / name for name in replaces}
+    if any(_compact_id(folder) != seen for folder, seen in compacts_before.items()):
+        # A compaction finished while this read: the listing may lack its file and the parts
+        # it deleted, or hold both (a directory listing is not a snapshot). Read again.
+        raise _Vanished(path)
     if not any(frames.values()):
         raise ReplayError(f"{path}: no recording found (no .parquet files)")
 

@@ -39,9 +39,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False),
     ]
 
-    def __init__(self, bindings: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        bindings: Sequence[tuple[str, str]],
+        replay_bindings: Sequence[tuple[str, str]] = (),
+    ) -> None:
         super().__init__(classes="help-screen")
         self.key_bindings = tuple(bindings)
+        self.replay_bindings = tuple(replay_bindings)  # only in ``marketmon replay``
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
@@ -50,6 +55,12 @@ class HelpScreen(ModalScreen[None]):
                 for key, description in self.key_bindings:
                     yield Label(key, classes="help-key", markup=False)
                     yield Label(description, classes="help-description", markup=False)
+            if self.replay_bindings:
+                yield Label("Replay", classes="help-heading")
+                with Grid(id="help-replay-keys", classes="help-keys"):
+                    for key, description in self.replay_bindings:
+                        yield Label(key, classes="help-key", markup=False)
+                        yield Label(description, classes="help-description", markup=False)
             yield Label("Stale markers", classes="help-heading")
             with Grid(id="help-legend"):
                 for sample, css, meaning in LEGEND:
