@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input
 
 from tui.app import end_startup_pause
+from tui.app_startup import resume_collector
 from tui.demo_app import frozen_demo_app, wait_for_data
 from tui.layout import Layout
 from tui.screens.detail import DetailScreen
@@ -292,6 +293,21 @@ async def test_start_up_ends_once_the_first_prices_are_painted() -> None:
         app._changed()
         await pilot.pause(0.4)
         assert ended == [1]
+
+
+def test_a_collector_resumed_at_the_cached_paint_still_gets_its_full_pass_and_freeze() -> None:
+    gc.disable()
+    try:
+        resume_collector()  # the cached board is painted: young generations run again
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        end_startup_pause()  # the live prices are painted: the full pass and the freeze
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    resume_collector()  # not paused by the CLI: changes nothing
+    end_startup_pause()
+    assert gc.get_freeze_count() == 0
 
 
 def test_end_startup_pause_collects_freezes_and_resumes_the_collector() -> None:

@@ -63,10 +63,14 @@ async def test_a_closed_day_becomes_one_file_and_reads_the_same(tmp_path: Path) 
 
     done = compact_closed_days(tmp_path, NEXT_MORNING)
 
-    assert {(c.kind, c.day, c.parts) for c in done} == {
-        ("quotes", "2026-02-03", 10),
-        ("headlines", "2026-02-03", 10),
-    }
+    by_kind = {c.kind: c for c in done}
+    assert set(by_kind) == {"quotes", "headlines"}
+    assert (by_kind["quotes"].day, by_kind["quotes"].parts) == ("2026-02-03", 10)
+    assert by_kind["headlines"].day == "2026-02-03" and by_kind["headlines"].parts >= 1
+    assert (
+        by_kind["quotes"].rows
+        == before.quotes.filter(pl.col("time") < datetime(2026, 2, 4, tzinfo=UTC)).height
+    )
     assert files(quotes3) == ["compact-2026-02-03.parquet"]
     assert len(files(quotes4)) == 10  # the day being recorded is never compacted
     after = open_recording(tmp_path)
@@ -108,6 +112,7 @@ async def test_a_reader_that_lists_before_the_compaction_reads_again(
     """The compaction runs between the reader's listing and its reading of the parts."""
     await record_minutes(tmp_path, DAY1, 8)
     expected = rows(open_recording(tmp_path).quotes)
+    headlines = open_recording(tmp_path).headlines.height
     real_read = replay._read
     calls = {"n": 0}
 
@@ -119,9 +124,11 @@ async def test_a_reader_that_lists_before_the_compaction_reads_again(
         return result
 
     monkeypatch.setattr(replay, "_read", read_then_compact)
-    got = open_recording(tmp_path).quotes
-    assert rows(got) == expected
-    assert calls["n"] > 16  # it did read again, from the compact file
+    got = open_recording(tmp_path)
+    assert rows(got.quotes) == expected
+    assert got.headlines.height == headlines
+    # Three parts read, then the rest had vanished: read again, from the two compact files.
+    assert calls["n"] == 5
 
 
 async def test_readers_running_during_compaction_never_see_a_row_twice_or_miss_one(
@@ -133,21 +140,30 @@ async def test_readers_running_during_compaction_never_see_a_row_twice_or_miss_o
     results: list[list[tuple[object, ...]]] = []
     stop = threading.Event()
 
+    errors: list[BaseException] = []
+
     def reader() -> None:
         while not stop.is_set():
-            results.append(rows(open_recording(tmp_path).quotes))
+            try:
+                results.append(rows(open_recording(tmp_path).quotes))
+            except BaseException as exc:  # a failed read fails the test, not just the thread
+                errors.append(exc)
+                return
 
     thread = threading.Thread(target=reader)
     thread.start()
     try:
         for minute in range(3):  # compact, a late part arrives, compact again …
             assert compact_closed_days(tmp_path, NEXT_MORNING)
-            await record_minutes(tmp_path, DAY1 + timedelta(minutes=11 + minute), 1)
+            # A writer's late flush of the closed day (its last seconds).
+            late = DAY1 + timedelta(minutes=9, seconds=10 * (minute + 1))
+            await record_minutes(tmp_path, late, 1)
             states.append(rows(open_recording(tmp_path).quotes))
         assert compact_closed_days(tmp_path, NEXT_MORNING)
     finally:
         stop.set()
         thread.join(timeout=60)
+    assert not errors
     assert len(results) >= 3
     for got in results:
         assert len(set(got)) == len(got)  # no row twice
@@ -171,11 +187,12 @@ async def test_a_failed_write_leaves_the_day_as_it_was(
     quotes3 = day_dir(tmp_path, "quotes", "2026-02-03")
     before = files(quotes3)
 
-    def full_disk(self: pl.DataFrame, *_a: object, **_k: object) -> None:
+    def full_disk(self: pl.DataFrame, file: Path, *_a: object, **_k: object) -> None:
+        Path(file).write_bytes(b"PAR1 half a file")  # the disk fills up mid-write
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space left"):
         compact_day("quotes", quotes3)
     assert files(quotes3) == before  # every part kept, no temporary file left
     assert compact_closed_days(tmp_path, NEXT_MORNING) == []  # reported as nothing done
@@ -186,3 +203,25 @@ def test_replaces_metadata_that_is_not_a_list_replaces_nothing() -> None:
     assert replaced_parts({REPLACES_KEY: "not json"}) == frozenset()
     assert replaced_parts({REPLACES_KEY: '{"a": 1}'}) == frozenset()
     assert replaced_parts({REPLACES_KEY: '["part-a.parquet", 3]'}) == {"part-a.parquet"}
+
+
+async def test_the_recording_app_compacts_closed_days(tmp_path: Path) -> None:
+    from tui.app import create_app
+    from tui.data.clock import VirtualClock
+
+    await record_minutes(tmp_path, DAY1, 3)  # yesterday's parts, from an earlier run
+    quotes3 = day_dir(tmp_path, "quotes", "2026-02-03")
+    clock = VirtualClock(NEXT_MORNING)
+    app = create_app(default_config(), demo=True, clock=clock, animate=False, record_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.recorder is not None:
+                break
+        app._compact_record()  # what the timer does a minute after start
+        for _ in range(200):  # in a thread: the board keeps running meanwhile
+            await pilot.pause(0.05)
+            if files(quotes3) == ["compact-2026-02-03.parquet"]:
+                break
+        assert files(quotes3) == ["compact-2026-02-03.parquet"]
+        assert app.is_running

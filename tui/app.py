@@ -17,7 +17,7 @@ from textual.screen import Screen
 from tui.app_actions import THEMES, AppActions
 from tui.app_alerts import AlertWiring
 from tui.app_memory import BoardMemory
-from tui.app_startup import end_startup_pause, import_engine_modules
+from tui.app_startup import end_startup_pause, import_engine_modules, resume_collector
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin, StaleReason
@@ -294,6 +294,8 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         self.applied += 1
         self.main_screen.apply(snapshot)
         self._check_alerts(snapshot)
+        if self.on_first_prices is not None and snapshot.origin is SnapshotOrigin.CACHED:
+            self.call_after_refresh(resume_collector)  # the cached board is on screen
         if self.on_first_prices is not None and self.cached is None and _has_live_price(snapshot):
             # Once live prices are painted and no cached one is left (the collector's pass,
             # 0.05-0.3 s, must not delay loading the engine or applying the first answers).

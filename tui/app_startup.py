@@ -24,14 +24,33 @@ def import_engine_modules(*, live: bool) -> None:
         importlib.import_module(name)
 
 
+_resumed_early = False  # the collector runs again; the full pass and the freeze are still due
+
+
+def resume_collector() -> None:
+    """Cached prices are painted: the collector runs again while the engine loads.
+
+    Left off until the live prices, the garbage of loading polars and of the first answers
+    would pile up and stay in the process's memory (RSS); a full pass here (0.05-0.3 s) would
+    delay the live prices instead. So only the young generations run meanwhile; the full pass
+    and the freeze come with :func:`end_startup_pause`.
+    """
+    global _resumed_early
+    if not gc.isenabled():
+        gc.enable()
+        _resumed_early = True
+
+
 def end_startup_pause() -> None:
     """Collect once, then keep the start-up objects out of every later collection.
 
     The CLI disables the collector while the app starts; from here on it runs as usual, and
     the long-lived objects of start-up (modules, classes, widgets) are not scanned again.
     """
-    if gc.isenabled():  # not started by the CLI: nothing was paused
+    global _resumed_early
+    if gc.isenabled() and not _resumed_early:  # not started by the CLI: nothing was paused
         return
+    _resumed_early = False
     gc.collect()
     gc.freeze()
     gc.enable()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import io
 import time as _time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -101,12 +102,20 @@ class _Vanished(Exception):
 
 
 def _read(path: Path) -> tuple[str, pl.DataFrame, frozenset[str]]:
-    """A file's kind, its rows and (for a compact file) the part names it replaces."""
+    """A file's kind, its rows and (for a compact file) the part names it replaces.
+
+    The file is read into memory once, so its metadata and its rows come from the same file
+    even when a compaction renames a new one over it meanwhile.
+    """
     try:
-        meta = pl.read_parquet_metadata(path)
+        data = io.BytesIO(path.read_bytes())
+    except FileNotFoundError:
+        raise _Vanished(path) from None
+    except OSError as exc:
+        raise ReplayError(f"{path}: unreadable ({exc.strerror or type(exc).__name__})") from None
+    try:
+        meta = pl.read_parquet_metadata(data)
     except Exception as exc:  # polars raises several types for a file that is not Parquet
-        if not path.exists():
-            raise _Vanished(path) from None
         raise ReplayError(f"{path}: not a Parquet file ({type(exc).__name__})") from None
     kind = meta.get(KIND_KEY)
     version = meta.get(VERSION_KEY)
@@ -119,10 +128,9 @@ def _read(path: Path) -> tuple[str, pl.DataFrame, frozenset[str]]:
         )
     schema = record_schema(kind)
     try:
-        frame = pl.read_parquet(path)
+        data.seek(0)
+        frame = pl.read_parquet(data)
     except Exception as exc:
-        if not path.exists():
-            raise _Vanished(path) from None
         raise ReplayError(f"{path}: unreadable ({type(exc).__name__})") from None
     if kind == QUOTES and "sigma" not in frame.columns:  # recorded before σ existed
         frame = frame.with_columns(pl.lit(None, pl.Float64()).alias("sigma"))
