@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 from textual.widgets import Input
@@ -295,12 +296,27 @@ async def test_start_up_ends_once_the_first_prices_are_painted() -> None:
         assert ended == [1]
 
 
+class _Cyclic:
+    """An object in a reference cycle (weakly referenceable, unlike a list)."""
+
+    def __init__(self, ring: list[object]) -> None:
+        self.ring = ring
+        ring.append(self)
+
+
 def test_a_collector_resumed_at_the_cached_paint_still_gets_its_full_pass_and_freeze() -> None:
     gc.disable()
     try:
-        resume_collector()  # the cached board is painted: young generations run again
-        assert gc.isenabled() and gc.get_freeze_count() == 0
-        end_startup_pause()  # the live prices are painted: the full pass and the freeze
+        garbage: list[object] = []
+        garbage.append(garbage)  # a cycle: only the collector frees it
+        probe = weakref.ref(_Cyclic(garbage))
+        del garbage
+        resume_collector()  # the cached board is painted: start-up frozen, no scan
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        gc.collect()
+        assert probe() is not None  # frozen: no pass sees it yet
+        end_startup_pause()  # the live prices are painted: the full pass, then the freeze
+        assert probe() is None
         assert gc.isenabled() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

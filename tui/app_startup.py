@@ -31,12 +31,15 @@ def resume_collector() -> None:
     """Cached prices are painted: the collector runs again while the engine loads.
 
     Left off until the live prices, the garbage of loading polars and of the first answers
-    would pile up and stay in the process's memory (RSS); a full pass here (0.05-0.3 s) would
-    delay the live prices instead. So only the young generations run meanwhile; the full pass
-    and the freeze come with :func:`end_startup_pause`.
+    would pile up in the process's memory (RSS). A full pass now (0.05-0.3 s) would delay the
+    live prices, and so would turning the collector on as it is: its first passes would scan
+    every object of start-up, and soon trigger a full one. So the objects of start-up are
+    frozen first (a constant-time move, no scan): the collector then sees only new objects.
+    :func:`end_startup_pause` unfreezes, collects once and freezes again, after the live prices.
     """
     global _resumed_early
     if not gc.isenabled():
+        gc.freeze()
         gc.enable()
         _resumed_early = True
 
@@ -50,6 +53,8 @@ def end_startup_pause() -> None:
     global _resumed_early
     if gc.isenabled() and not _resumed_early:  # not started by the CLI: nothing was paused
         return
+    if _resumed_early:
+        gc.unfreeze()  # the garbage of start-up is among the frozen objects: collect it too
     _resumed_early = False
     gc.collect()
     gc.freeze()

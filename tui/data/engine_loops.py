@@ -69,11 +69,11 @@ class EngineLoops:
         together (every source at start-up) then cost one snapshot, not one each.
         """
         macro_name = self.macro_feed.name if self.macro_feed is not None else None
-        loops = [
-            self._quote_loop(src, changed)
-            for src in self.states
-            if src not in (HEADLINES, macro_name)
-        ]
+        sources = [src for src in self.states if src not in (HEADLINES, macro_name)]
+        # The source pricing the most rows sends first: at start every request leaves at once,
+        # and the answers are read in that order (Yahoo's two spark requests before 21 crypto).
+        sources.sort(key=lambda src: -len(self.assigned(src)))
+        loops = [self._quote_loop(src, changed) for src in sources]
         if self.headline_feed is not None:
             loops.append(self._headline_loop(changed))
         if macro_name is not None:
