@@ -39,7 +39,7 @@ MIN_QUOTE_ROWS = 4
 MIN_LIST_ROWS = 3
 MAX_NAME_WIDTH = 20
 LIST_PAGE = 10  # a list pane (headlines) is worth showing this many rows
-SCROLLBAR = 2  # the table's vertical scrollbar, kept free
+SCROLLBAR = 1  # the table's vertical scrollbar (scrollbar-size-vertical: 1), kept free
 
 
 class Layout(StrEnum):
@@ -71,27 +71,48 @@ COLUMNS: tuple[Column, ...] = (
     Column("sigma", "σ", 7, True, 5),
     Column("spark", "Day", 8, False, 7),
     Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 8, True, 3),  # "rate-ltd", "timeout"… in place of the time
+    # The time, or the word that says why there is no fresh price, whole: the longest are
+    # "!not found" and "!wrong sym" (errors.py ROW_REASONS after "!"), then "Fri close".
+    Column("age", "Time", 10, True, 3),
 )
 PADDING = 2  # DataTable cell_padding=1 on each side
 EXTRA_COLUMNS = frozenset({"range", "symbol"})
+# Cells the name column gives up (12 -> 10: "Silver fut", "Nikkei 225" still whole) rather
+# than lose a column that tells more than the end of a long name: the time (two 49-cell panes
+# at 100 columns keep name, last, change % and time), the group, σ and the change (priority
+# <= SQUEEZE_PRIORITY); never for the sparkline, the range or the symbol.
+NAME_SQUEEZE = 2
+SQUEEZE_PRIORITY = 6
+
+
+def _cost(columns: Sequence[Column]) -> int:
+    return sum(c.width + PADDING for c in columns)
 
 
 def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
-    """The most important columns that fit in a table ``width`` cells wide, in display order."""
+    """The most important columns that fit in a table ``width`` cells wide, in display order.
+
+    Columns go from the least important until the rest fit; the name column may give
+    :data:`NAME_SQUEEZE` cells first when the column that would go is worth more (the time).
+    """
     candidates = [c for c in COLUMNS if grouped or c.key != "group"]
     budget = width - SCROLLBAR
     keep = sorted(candidates, key=lambda c: c.priority)
-    while len(keep) > 3 and sum(c.width + PADDING for c in keep) > budget:
+    while len(keep) > 3 and _cost(keep) > budget:
+        if keep[-1].priority <= SQUEEZE_PRIORITY and _cost(keep) - NAME_SQUEEZE <= budget:
+            break
         keep.pop()
     return tuple(c for c in COLUMNS if c in keep)
 
 
 def name_width(width: int, columns: Sequence[Column], longest_name: int) -> int:
-    """The name column's width: its base, widened from the spare room up to the longest name."""
+    """The name column's width: its base, widened from the spare room up to the longest name,
+    or narrowed by at most :data:`NAME_SQUEEZE` when :func:`choose_columns` squeezed it."""
     used = sum(c.width + PADDING for c in columns)
-    spare = max(0, width - SCROLLBAR - used)
+    spare = width - SCROLLBAR - used
     base = next((c.width for c in columns if c.key == "name"), COLUMNS[1].width)
+    if spare < 0:
+        return max(base - NAME_SQUEEZE, base + spare)
     wanted = max(base, min(MAX_NAME_WIDTH, longest_name))
     return base + min(spare, wanted - base)
 
@@ -211,11 +232,8 @@ def _columns_of_stacks(panes: Sequence[PaneSpec], width: int, height: int) -> li
 def _with_list_band(panes: Sequence[PaneSpec], width: int, height: int) -> list[list[Placement]]:
     """Tables side by side on top, the trailing list panes (headlines) across the full width
     below them, as tall as the tables leave."""
-    lists = 0
-    while lists < len(panes) and panes[len(panes) - 1 - lists].kind == "list":
-        lists += 1
-    tables, trailing = panes[: len(panes) - lists], panes[len(panes) - lists :]
-    if not lists or not tables:
+    tables, trailing = _split_trailing_lists(panes)
+    if not trailing or not tables:
         return []
     list_min = sum(_min_height(p) for p in trailing)
     found: list[list[Placement]] = []
@@ -238,21 +256,60 @@ def _with_list_band(panes: Sequence[PaneSpec], width: int, height: int) -> list[
     return found
 
 
-def _columns_of_one_cut(
-    panes: Sequence[PaneSpec], runs: Sequence[tuple[int, int]], widths: Sequence[int], height: int
+def _list_under_a_stack(
+    panes: Sequence[PaneSpec], width: int, height: int
+) -> list[list[Placement]]:
+    """Tables side by side in stacks, the trailing list panes (headlines) at the foot of one
+    stack that is not the last: where a short stack leaves room, the headlines take it
+    rather than a table's last rows (120x40: crypto whole, headlines under the metals)."""
+    tables, trailing = _split_trailing_lists(panes)
+    if not trailing or not tables:
+        return []
+    found: list[list[Placement]] = []
+    for k in range(2, len(tables) + 1):
+        widths = _column_widths(width, k)
+        if widths is None:
+            break
+        for runs in _cuts(len(tables), k):
+            for j in range(k - 1):
+                stacks = [list(tables[a:b]) for a, b in runs]
+                stacks[j] += trailing
+                placements = _place_stacks(stacks, widths, height)
+                if placements is not None:
+                    found.append(placements)
+    return found
+
+
+def _split_trailing_lists(
+    panes: Sequence[PaneSpec],
+) -> tuple[Sequence[PaneSpec], Sequence[PaneSpec]]:
+    lists = 0
+    while lists < len(panes) and panes[len(panes) - 1 - lists].kind == "list":
+        lists += 1
+    return panes[: len(panes) - lists], panes[len(panes) - lists :]
+
+
+def _place_stacks(
+    stacks: Sequence[Sequence[PaneSpec]], widths: Sequence[int], height: int
 ) -> list[Placement] | None:
     placements: list[Placement] = []
     x = 0
-    for (start, end), w in zip(runs, widths, strict=True):
-        heights = _stack(panes[start:end], height)
+    for stack, w in zip(stacks, widths, strict=True):
+        heights = _stack(stack, height)
         if heights is None:
             return None
         y = 0
-        for pane, h in zip(panes[start:end], heights, strict=True):
+        for pane, h in zip(stack, heights, strict=True):
             placements.append(_place(pane, x, y, w, h))
             y += h
         x += w + GUTTER
     return placements
+
+
+def _columns_of_one_cut(
+    panes: Sequence[PaneSpec], runs: Sequence[tuple[int, int]], widths: Sequence[int], height: int
+) -> list[Placement] | None:
+    return _place_stacks([panes[a:b] for a, b in runs], widths, height)
 
 
 def _arrange(
@@ -260,7 +317,11 @@ def _arrange(
 ) -> tuple[tuple[int, ...], tuple[Placement, ...]] | None:
     """The best arrangement of all ``panes`` in ``width`` x ``height``, with its score."""
     best: tuple[tuple[int, ...], tuple[Placement, ...]] | None = None
-    candidates = _columns_of_stacks(panes, width, height) + _with_list_band(panes, width, height)
+    candidates = (
+        _columns_of_stacks(panes, width, height)
+        + _with_list_band(panes, width, height)
+        + _list_under_a_stack(panes, width, height)
+    )
     for placements in candidates:
         score = _score(panes, placements)
         if best is None or score > best[0]:
@@ -292,13 +353,17 @@ def _hidden(pane: PaneSpec, placement: Placement) -> int:
 
 def _score(panes: Sequence[PaneSpec], placements: Sequence[Placement]) -> tuple[int, ...]:
     by_name = {p.name: p for p in panes}
-    hidden = sum(_hidden(by_name[p.name], p) for p in placements)
+    missed = [(by_name[p.name].kind, _hidden(by_name[p.name], p)) for p in placements]
+    hidden = sum(n for kind, n in missed if kind == "quotes")
+    # A headline short of a useful page counts after every instrument: the tape and `n`
+    # show headlines, nothing else shows an instrument's row.
+    short = sum(n for kind, n in missed if kind == "list")
     # Range and symbol are extras: they never outweigh putting panes side by side.
     columns = sum(1 for p in placements for key in p.columns if key not in EXTRA_COLUMNS)
     side_by_side = len({p.x for p in placements})
     names = sum(p.name_width for p in placements)
     list_width = sum(min(p.width, 120) for p in placements if by_name[p.name].kind == "list")
-    return (-hidden, columns, list_width, side_by_side, names)
+    return (-hidden, -short, columns, list_width, side_by_side, names)
 
 
 def plan_layout(

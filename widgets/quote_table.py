@@ -417,8 +417,7 @@ class QuoteTable(LiveTable):
             if q.session is Session.BREAK:
                 label = "lunch"
             else:
-                # Which session: "Fri cl." is Friday's close (8 cells, so two panes fit in 100).
-                label = f"{q.session_date:%a} cl." if q.session_date else "closed"
+                label = f"{q.session_date:%a} close" if q.session_date else "closed"
             return Text(label, style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.CACHED:  # last run's price: "c" and its age
             return Text(f"c {age}", style=styles.warning, justify="right")

@@ -24,6 +24,7 @@ from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, PaneSpec, Plan, plan_layout
 from tui.messages import OpenDetail
 from tui.screens.main_filter import GROUP_LABELS, BoardFilter
+from tui.screens.pane_fit import chrome_rows
 from widgets.footer import Footer
 from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
@@ -112,7 +113,7 @@ class MainScreen(BoardFilter):
         self.active_pane = self.panes[0][0]
         self.snapshot: MarketSnapshot | None = None
         self.layout_mode = Layout.WIDE
-        self._laid_out_for: tuple[int, int, str, tuple[tuple[str, int], ...]] | None = None
+        self._laid_out_for: tuple[int, int, str, tuple[tuple[str, int], ...], int] | None = None
         self._names: dict[str, str] = {}
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
         self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
@@ -187,6 +188,9 @@ class MainScreen(BoardFilter):
         for news in self.query(NewsTable):
             touched += news.update_headlines(snapshot.headlines, now, self._names)
         self.query_one(MacroStrip).update_values(snapshot.macro, now)
+        # The macro strip or the share badge may have appeared: the panes' area shrank.
+        self._relayout(self.size.width, self.size.height)
+        self._update_subtitles()  # rows arrived or went: "+2 more" follows them
         self.query_one(HeadlineTape).set_items(
             [
                 TapeItem(
@@ -245,16 +249,18 @@ class MainScreen(BoardFilter):
     def _relayout(self, width: int, height: int) -> None:
         # Textual sends several Resize events of one size (mount, first layout, scrollbars):
         # updating the classes and texts again would only queue more layout refreshes.
-        key = (width, height, self.active_pane, tuple(sorted(self.pane_rows.items())))
+        chrome = chrome_rows(self)
+        key = (width, height, self.active_pane, tuple(sorted(self.pane_rows.items())), chrome)
         if self._laid_out_for == key or not width:
             return
         self._laid_out_for = key
         specs = self.pane_specs()
-        plan = plan_layout(width, height, specs, self.active_pane)
+        plan = plan_layout(width, height, specs, self.active_pane, chrome=chrome)
         if plan == self.plan:
             # Same placements (a pane switch within one page): nothing to move or repaint.
             self._show_active()
             self._keep_focus()
+            self._update_subtitles()
             return
         self.plan = plan
         mode = plan.mode
@@ -274,7 +280,7 @@ class MainScreen(BoardFilter):
             pane.display = place is not None
             if place is None:
                 # Off this page: columns as on its own page, so rows exist before it shows.
-                place = plan_layout(width, height, specs, name).placement(name)
+                place = plan_layout(width, height, specs, name, chrome=chrome).placement(name)
             else:
                 pane.styles.offset = (place.x, place.y)
                 pane.styles.width = place.width
@@ -284,6 +290,7 @@ class MainScreen(BoardFilter):
                 table.set_plan(place.columns, place.name_width)
         self._show_active()
         self._keep_focus()
+        self._update_subtitles()
         # Positioned panes: repaint the whole area, or cells a pane left keep its old border.
         self.query_one("#panes").refresh(layout=True)
 
