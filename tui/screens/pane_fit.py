@@ -17,7 +17,7 @@ from textual.widgets import Input
 
 from tui.layout import CHROME_ROWS
 
-FILTER_ROWS = 4  # the filter box: 3 rows and a margin above it (app.tcss #filter)
+FILTER_ROWS = 3  # the filter box, docked at the top (app.tcss #filter; measured in tmux)
 
 
 def chrome_rows(screen: Screen[None]) -> int:
