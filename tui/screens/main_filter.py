@@ -71,7 +71,6 @@ class BoardFilter(Screen[None]):
         from tui.screens.main import PANES  # every pane, shown or not (as before --pane)
 
         event.input.display = False
-        self._relayout(self.size.width, self.size.height)
         tables = {
             key: t for key, _ in PANES for t in self.query(f"#table-{key}").results(QuoteTable)
         }
@@ -79,9 +78,12 @@ class BoardFilter(Screen[None]):
         if event.value.strip() and not matching:
             self.notify(f"No matches for {event.value.strip()!r}", severity="warning", timeout=4)
         elif matching and self.active_pane not in matching:
-            self.action_focus_pane(matching[0])
+            self.action_focus_pane(matching[0])  # lays the panes out again, box gone
             return
         self._focus_now(self.query_one(f"#table-{self.active_pane}"))
+        # The box's rows go back to the panes (after the focus: a relayout keeps focus where
+        # it is, and would otherwise put it back on the pane that had it before the filter).
+        self._relayout(self.size.width, self.size.height)
 
     def key_escape(self) -> None:
         box = self.query_one("#filter", Input)
