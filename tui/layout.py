@@ -9,15 +9,25 @@ How it decides, in order:
 1. Below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` nothing is laid out (a message instead).
 2. Panes keep their order. They are set in ``k`` side-by-side columns, each column a stack of
    consecutive panes; every way of cutting the list into columns is tried (the lists are short).
+   The trailing list panes (headlines) may also go across the full width below the tables, or
+   at the foot of an earlier stack that has room (at 120x40 under indices and metals, so the
+   crypto pane beside them keeps every row).
 3. A candidate is possible when every column is at least :data:`MIN_PANE_WIDTH` wide and
    every pane gets at least its minimum height. Among the possible ones the best is the one
-   that hides the fewest instrument rows, then shows the most table columns, then the widest
-   list panes (headlines), then the one with the most columns side by side (less empty space).
+   that hides the fewest instrument rows, then the fewest headlines short of a page, then
+   shows the most table columns, then the widest list panes, then the one with the most
+   columns side by side (less empty space). A pane that still hides rows says how many
+   (tui/screens/pane_fit.py).
 4. When no candidate shows every pane, the panes are cut into pages (consecutive panes that
    fit together, as many as possible); the page holding the active pane is shown, and a tab
    line names every pane.
 5. A stack gives each pane the rows it needs, up to its full height; what is left over goes
    to the list panes (headlines) and then to the last pane of the stack.
+6. Within a pane, the columns follow tui/layout_columns.py: the name gives up to 2 cells
+   to keep the time, the group, σ or the change, and the Time column fits every word it says.
+
+``chrome`` is the rows the screen keeps for itself (header, macro strip, tape, status line,
+footer, filter box): the main screen counts the ones shown, so no pane lies under them.
 """
 
 from __future__ import annotations
@@ -26,6 +36,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Which columns each pane's table holds (tui/layout_columns.py); importable from here too.
+from tui.layout_columns import COLUMNS, EXTRA_COLUMNS, Column, choose_columns, name_width
+
+__all__ = ["COLUMNS", "Column", "Layout", "PaneSpec", "Plan", "choose_columns", "name_width"]
 
 MIN_WIDTH = 50
 MIN_HEIGHT = 12
@@ -37,9 +52,7 @@ TABLE_HEADER = 1
 MIN_PANE_WIDTH = 44  # name, last, change % and time, in a border
 MIN_QUOTE_ROWS = 4
 MIN_LIST_ROWS = 3
-MAX_NAME_WIDTH = 20
 LIST_PAGE = 10  # a list pane (headlines) is worth showing this many rows
-SCROLLBAR = 1  # the table's vertical scrollbar (scrollbar-size-vertical: 1), kept free
 
 
 class Layout(StrEnum):
@@ -49,72 +62,6 @@ class Layout(StrEnum):
     MEDIUM = "-medium"  # every pane shown, stacked in one column
     NARROW = "-narrow"  # not every pane fits: one page of panes at a time, with tabs
     TOO_SMALL = "-too-small"  # a message instead of a garbled screen
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-    right: bool
-    priority: int  # lower is kept longer when the table is narrow
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("group", "Region", 8, False, 4),
-    Column("name", "Name", 12, False, 0),
-    Column("symbol", "Symbol", 9, False, 9),
-    Column("last", "Last", 10, True, 1),
-    Column("chg", "Chg", 9, True, 6),
-    Column("pct", "Chg %", 7, True, 2),
-    # The σ-move (tui.data.sigma): before the change and the sparkline when room is short.
-    Column("sigma", "σ", 7, True, 5),
-    Column("spark", "Day", 8, False, 7),
-    Column("range", "Range", 7, False, 8),
-    # The time, or the word that says why there is no fresh price, whole: the longest are
-    # "!not found" and "!wrong sym" (errors.py ROW_REASONS after "!"), then "Fri close".
-    Column("age", "Time", 10, True, 3),
-)
-PADDING = 2  # DataTable cell_padding=1 on each side
-EXTRA_COLUMNS = frozenset({"range", "symbol"})
-# Cells the name column gives up (12 -> 10: "Silver fut", "Nikkei 225" still whole) rather
-# than lose a column that tells more than the end of a long name: the time (two 49-cell panes
-# at 100 columns keep name, last, change % and time), the group, σ and the change (priority
-# <= SQUEEZE_PRIORITY); never for the sparkline, the range or the symbol.
-NAME_SQUEEZE = 2
-SQUEEZE_PRIORITY = 6
-
-
-def _cost(columns: Sequence[Column]) -> int:
-    return sum(c.width + PADDING for c in columns)
-
-
-def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
-    """The most important columns that fit in a table ``width`` cells wide, in display order.
-
-    Columns go from the least important until the rest fit; the name column may give
-    :data:`NAME_SQUEEZE` cells first when the column that would go is worth more (the time).
-    """
-    candidates = [c for c in COLUMNS if grouped or c.key != "group"]
-    budget = width - SCROLLBAR
-    keep = sorted(candidates, key=lambda c: c.priority)
-    while len(keep) > 3 and _cost(keep) > budget:
-        if keep[-1].priority <= SQUEEZE_PRIORITY and _cost(keep) - NAME_SQUEEZE <= budget:
-            break
-        keep.pop()
-    return tuple(c for c in COLUMNS if c in keep)
-
-
-def name_width(width: int, columns: Sequence[Column], longest_name: int) -> int:
-    """The name column's width: its base, widened from the spare room up to the longest name,
-    or narrowed by at most :data:`NAME_SQUEEZE` when :func:`choose_columns` squeezed it."""
-    used = sum(c.width + PADDING for c in columns)
-    spare = width - SCROLLBAR - used
-    base = next((c.width for c in columns if c.key == "name"), COLUMNS[1].width)
-    if spare < 0:
-        return max(base - NAME_SQUEEZE, base + spare)
-    wanted = max(base, min(MAX_NAME_WIDTH, longest_name))
-    return base + min(spare, wanted - base)
 
 
 @dataclass(frozen=True, slots=True)
