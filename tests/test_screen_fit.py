@@ -113,7 +113,10 @@ def _visible_rows(screen: MainScreen, pane: str) -> list[str]:
 def test_every_time_word_fits_the_time_column() -> None:
     width = next(c.width for c in COLUMNS if c.key == "age")
     words = [w for reason in ROW_REASONS.values() for w in (reason, "!" + reason)]
-    words += [f"{day} close" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")]
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    words += [f"{day} close" for day in days] + [
+        f"{s} {day}" for s in ("pre", "post") for day in days
+    ]
     assert max(len(w) for w in words) <= width
 
 
