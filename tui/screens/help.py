@@ -25,7 +25,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("NY?", "legend-closed", "header: regular hours only, holidays not verified yet"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
     ("!not found", "legend-failing", "why: rate-ltd, not found, timeout, bad data, offline"),
-    ("+1 more · 3", "legend-closed", "rows off screen in that pane: press its key, then ↓"),
+    ("+1 more · 3 ↓", "legend-closed", "rows off screen in that pane: press its key, then ↓"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),
     ("↯", "legend-delayed", "after a price: it moved over 50 % from the last one (kept, check it)"),
     ("±", "legend-delayed", "after a price: below zero (possible for futures only)"),
