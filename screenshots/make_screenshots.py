@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# This checkout's code, not whichever marketmon the interpreter has installed: run as a script,
+# sys.path starts at screenshots/, and a venv's install of another checkout would be shot.
+sys.path.insert(0, str(HERE.parent))
 
 SHOTS: tuple[tuple[str, tuple[int, int], tuple[str, ...]], ...] = (
     ("main-wide-200x60", (200, 60), ()),
     ("main-board-160x48", (160, 48), ()),
     ("main-medium-120x40", (120, 40), ()),
     ("main-narrow-80x24", (80, 24), ()),
+    ("main-100x30", (100, 30), ()),
     ("main-split-80x47", (80, 47), ()),
     ("main-split-160x23", (160, 23), ()),
     ("headline-120x40", (120, 40), ("4", "down", "enter")),

@@ -226,7 +226,7 @@ async def test_the_main_screen_shows_every_new_pane_and_an_empty_one(tmp_path: P
         assert rates.row_count == 4
         assert rates.get_cell("^TNX", "pct").plain.endswith(" bp")
         spx = screen.query_one("#table-indices", QuoteTable)
-        assert spx.get_cell("^GSPC", "age").plain == "Fri cl."
+        assert spx.get_cell("^GSPC", "age").plain == "Fri close"
         # The future's move, marked: the Chg column names the future, or an F when it is hidden.
         if "chg" in spx.visible_columns:
             assert spx.get_cell("^GSPC", "chg").plain == "ES=F"

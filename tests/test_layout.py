@@ -6,11 +6,14 @@ import pytest
 
 from tui.layout import (
     CHROME_ROWS,
+    COLUMNS,
     DEFAULT_BOARD,
     MIN_PANE_WIDTH,
     Layout,
     PaneSpec,
     Plan,
+    choose_columns,
+    name_width,
     plan_layout,
 )
 
@@ -150,3 +153,61 @@ def test_many_panes_are_placed_without_hiding_any_row_when_they_fit() -> None:
     for spec in BIG_BOARD:
         if spec.kind == "quotes":
             assert plan.placement(spec.name).data_rows >= spec.rows  # type: ignore[union-attr]
+
+
+# The board as the main screen lays it out: its row counts, and the macro strip as chrome.
+SCREEN_BOARD = (
+    PaneSpec("indices", 14, longest_name=16),
+    PaneSpec("metals", 7, longest_name=16),
+    PaneSpec("crypto", 7, longest_name=16),
+    PaneSpec("fx", 6, longest_name=16),
+    PaneSpec("rates", 4, longest_name=16),
+    PaneSpec("energy", 3, longest_name=16),
+    PaneSpec("news", 25, kind="list", grouped=False),
+)
+
+
+def test_the_time_column_keeps_its_width_and_the_name_gives_the_cells() -> None:
+    """Two panes at 100 columns (47 and 48 cells inside): name, last, change % and a Time
+    column 10 wide for ``!not found``; the name gives up to 2 cells, never more."""
+    age = next(c for c in COLUMNS if c.key == "age")
+    assert age.width == 10
+    for inner, name in ((46, 10), (47, 11), (48, 12)):
+        columns = choose_columns(inner, grouped=False)
+        assert [c.key for c in columns] == ["name", "last", "pct", "age"]
+        assert name_width(inner, columns, 16) == name
+    assert "age" not in {c.key for c in choose_columns(45, grouped=False)}
+    # Never for the sparkline or the range: there the name keeps its cells.
+    wide = choose_columns(86, grouped=True)  # 2 cells short of the sparkline
+    assert "spark" not in {c.key for c in wide} and name_width(86, wide, 16) >= 12
+
+
+@pytest.mark.parametrize("size", [(120, 40), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_seven_pane_board_shows_every_instrument_under_its_macro_strip(
+    size: tuple[int, int],
+) -> None:
+    plan = plan_layout(*size, SCREEN_BOARD, chrome=CHROME_ROWS + 1)
+    _check_geometry_with(plan, *size, chrome=CHROME_ROWS + 1)
+    for spec in SCREEN_BOARD:
+        place = plan.placement(spec.name)
+        assert place is not None, spec.name
+        if spec.kind == "quotes":
+            assert place.data_rows >= spec.rows, spec.name  # crypto whole at 120x40
+            assert {"name", "last", "pct", "age"} <= set(place.columns)
+        else:
+            assert place.data_rows >= 5  # the headlines keep a readable page
+    if size == (160, 48):
+        assert all("chg" in p.columns for p in plan.placements if p.columns)
+
+
+def test_headlines_go_under_the_stack_with_room_rather_than_hide_an_instrument() -> None:
+    plan = plan_layout(120, 40, SCREEN_BOARD, chrome=CHROME_ROWS + 1)
+    news, metals = plan.placement("news"), plan.placement("metals")
+    assert news is not None and metals is not None
+    assert (news.x, news.y) == (metals.x, metals.y + metals.height)
+
+
+def _check_geometry_with(plan: Plan, width: int, height: int, chrome: int) -> None:
+    assert plan.height == height - chrome
+    for p in plan.placements:
+        assert p.x + p.width <= width and p.y + p.height <= plan.height, p

@@ -9,15 +9,25 @@ How it decides, in order:
 1. Below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` nothing is laid out (a message instead).
 2. Panes keep their order. They are set in ``k`` side-by-side columns, each column a stack of
    consecutive panes; every way of cutting the list into columns is tried (the lists are short).
+   The trailing list panes (headlines) may also go across the full width below the tables, or
+   at the foot of an earlier stack that has room (at 120x40 under indices and metals, so the
+   crypto pane beside them keeps every row).
 3. A candidate is possible when every column is at least :data:`MIN_PANE_WIDTH` wide and
    every pane gets at least its minimum height. Among the possible ones the best is the one
-   that hides the fewest instrument rows, then shows the most table columns, then the widest
-   list panes (headlines), then the one with the most columns side by side (less empty space).
+   that hides the fewest instrument rows, then the fewest headlines short of a page, then
+   shows the most table columns, then the widest list panes, then the one with the most
+   columns side by side (less empty space). A pane that still hides rows says how many
+   (tui/screens/pane_fit.py).
 4. When no candidate shows every pane, the panes are cut into pages (consecutive panes that
    fit together, as many as possible); the page holding the active pane is shown, and a tab
    line names every pane.
 5. A stack gives each pane the rows it needs, up to its full height; what is left over goes
    to the list panes (headlines) and then to the last pane of the stack.
+6. Within a pane, the columns follow tui/layout_columns.py: the name gives up to 2 cells
+   to keep the time, the group, σ or the change, and the Time column fits every word it says.
+
+``chrome`` is the rows the screen keeps for itself (header, macro strip, tape, status line,
+footer, filter box): the main screen counts the ones shown, so no pane lies under them.
 """
 
 from __future__ import annotations
@@ -26,6 +36,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Which columns each pane's table holds (tui/layout_columns.py); importable from here too.
+from tui.layout_columns import COLUMNS, EXTRA_COLUMNS, Column, choose_columns, name_width
+
+__all__ = ["COLUMNS", "Column", "Layout", "PaneSpec", "Plan", "choose_columns", "name_width"]
 
 MIN_WIDTH = 50
 MIN_HEIGHT = 12
@@ -37,9 +52,7 @@ TABLE_HEADER = 1
 MIN_PANE_WIDTH = 44  # name, last, change % and time, in a border
 MIN_QUOTE_ROWS = 4
 MIN_LIST_ROWS = 3
-MAX_NAME_WIDTH = 20
 LIST_PAGE = 10  # a list pane (headlines) is worth showing this many rows
-SCROLLBAR = 2  # the table's vertical scrollbar, kept free
 
 
 class Layout(StrEnum):
@@ -49,51 +62,6 @@ class Layout(StrEnum):
     MEDIUM = "-medium"  # every pane shown, stacked in one column
     NARROW = "-narrow"  # not every pane fits: one page of panes at a time, with tabs
     TOO_SMALL = "-too-small"  # a message instead of a garbled screen
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-    right: bool
-    priority: int  # lower is kept longer when the table is narrow
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("group", "Region", 8, False, 4),
-    Column("name", "Name", 12, False, 0),
-    Column("symbol", "Symbol", 9, False, 9),
-    Column("last", "Last", 10, True, 1),
-    Column("chg", "Chg", 9, True, 6),
-    Column("pct", "Chg %", 7, True, 2),
-    # The σ-move (tui.data.sigma): before the change and the sparkline when room is short.
-    Column("sigma", "σ", 7, True, 5),
-    Column("spark", "Day", 8, False, 7),
-    Column("range", "Range", 7, False, 8),
-    Column("age", "Time", 8, True, 3),  # "rate-ltd", "timeout"… in place of the time
-)
-PADDING = 2  # DataTable cell_padding=1 on each side
-EXTRA_COLUMNS = frozenset({"range", "symbol"})
-
-
-def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
-    """The most important columns that fit in a table ``width`` cells wide, in display order."""
-    candidates = [c for c in COLUMNS if grouped or c.key != "group"]
-    budget = width - SCROLLBAR
-    keep = sorted(candidates, key=lambda c: c.priority)
-    while len(keep) > 3 and sum(c.width + PADDING for c in keep) > budget:
-        keep.pop()
-    return tuple(c for c in COLUMNS if c in keep)
-
-
-def name_width(width: int, columns: Sequence[Column], longest_name: int) -> int:
-    """The name column's width: its base, widened from the spare room up to the longest name."""
-    used = sum(c.width + PADDING for c in columns)
-    spare = max(0, width - SCROLLBAR - used)
-    base = next((c.width for c in columns if c.key == "name"), COLUMNS[1].width)
-    wanted = max(base, min(MAX_NAME_WIDTH, longest_name))
-    return base + min(spare, wanted - base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +179,8 @@ def _columns_of_stacks(panes: Sequence[PaneSpec], width: int, height: int) -> li
 def _with_list_band(panes: Sequence[PaneSpec], width: int, height: int) -> list[list[Placement]]:
     """Tables side by side on top, the trailing list panes (headlines) across the full width
     below them, as tall as the tables leave."""
-    lists = 0
-    while lists < len(panes) and panes[len(panes) - 1 - lists].kind == "list":
-        lists += 1
-    tables, trailing = panes[: len(panes) - lists], panes[len(panes) - lists :]
-    if not lists or not tables:
+    tables, trailing = _split_trailing_lists(panes)
+    if not trailing or not tables:
         return []
     list_min = sum(_min_height(p) for p in trailing)
     found: list[list[Placement]] = []
@@ -238,21 +203,60 @@ def _with_list_band(panes: Sequence[PaneSpec], width: int, height: int) -> list[
     return found
 
 
-def _columns_of_one_cut(
-    panes: Sequence[PaneSpec], runs: Sequence[tuple[int, int]], widths: Sequence[int], height: int
+def _list_under_a_stack(
+    panes: Sequence[PaneSpec], width: int, height: int
+) -> list[list[Placement]]:
+    """Tables side by side in stacks, the trailing list panes (headlines) at the foot of one
+    stack that is not the last: where a short stack leaves room, the headlines take it
+    rather than a table's last rows (120x40: crypto whole, headlines under the metals)."""
+    tables, trailing = _split_trailing_lists(panes)
+    if not trailing or not tables:
+        return []
+    found: list[list[Placement]] = []
+    for k in range(2, len(tables) + 1):
+        widths = _column_widths(width, k)
+        if widths is None:
+            break
+        for runs in _cuts(len(tables), k):
+            for j in range(k - 1):
+                stacks = [list(tables[a:b]) for a, b in runs]
+                stacks[j] += trailing
+                placements = _place_stacks(stacks, widths, height)
+                if placements is not None:
+                    found.append(placements)
+    return found
+
+
+def _split_trailing_lists(
+    panes: Sequence[PaneSpec],
+) -> tuple[Sequence[PaneSpec], Sequence[PaneSpec]]:
+    lists = 0
+    while lists < len(panes) and panes[len(panes) - 1 - lists].kind == "list":
+        lists += 1
+    return panes[: len(panes) - lists], panes[len(panes) - lists :]
+
+
+def _place_stacks(
+    stacks: Sequence[Sequence[PaneSpec]], widths: Sequence[int], height: int
 ) -> list[Placement] | None:
     placements: list[Placement] = []
     x = 0
-    for (start, end), w in zip(runs, widths, strict=True):
-        heights = _stack(panes[start:end], height)
+    for stack, w in zip(stacks, widths, strict=True):
+        heights = _stack(stack, height)
         if heights is None:
             return None
         y = 0
-        for pane, h in zip(panes[start:end], heights, strict=True):
+        for pane, h in zip(stack, heights, strict=True):
             placements.append(_place(pane, x, y, w, h))
             y += h
         x += w + GUTTER
     return placements
+
+
+def _columns_of_one_cut(
+    panes: Sequence[PaneSpec], runs: Sequence[tuple[int, int]], widths: Sequence[int], height: int
+) -> list[Placement] | None:
+    return _place_stacks([panes[a:b] for a, b in runs], widths, height)
 
 
 def _arrange(
@@ -260,7 +264,11 @@ def _arrange(
 ) -> tuple[tuple[int, ...], tuple[Placement, ...]] | None:
     """The best arrangement of all ``panes`` in ``width`` x ``height``, with its score."""
     best: tuple[tuple[int, ...], tuple[Placement, ...]] | None = None
-    candidates = _columns_of_stacks(panes, width, height) + _with_list_band(panes, width, height)
+    candidates = (
+        _columns_of_stacks(panes, width, height)
+        + _with_list_band(panes, width, height)
+        + _list_under_a_stack(panes, width, height)
+    )
     for placements in candidates:
         score = _score(panes, placements)
         if best is None or score > best[0]:
@@ -292,13 +300,17 @@ def _hidden(pane: PaneSpec, placement: Placement) -> int:
 
 def _score(panes: Sequence[PaneSpec], placements: Sequence[Placement]) -> tuple[int, ...]:
     by_name = {p.name: p for p in panes}
-    hidden = sum(_hidden(by_name[p.name], p) for p in placements)
+    missed = [(by_name[p.name].kind, _hidden(by_name[p.name], p)) for p in placements]
+    hidden = sum(n for kind, n in missed if kind == "quotes")
+    # A headline short of a useful page counts after every instrument: the tape and `n`
+    # show headlines, nothing else shows an instrument's row.
+    short = sum(n for kind, n in missed if kind == "list")
     # Range and symbol are extras: they never outweigh putting panes side by side.
     columns = sum(1 for p in placements for key in p.columns if key not in EXTRA_COLUMNS)
     side_by_side = len({p.x for p in placements})
     names = sum(p.name_width for p in placements)
     list_width = sum(min(p.width, 120) for p in placements if by_name[p.name].kind == "list")
-    return (-hidden, columns, list_width, side_by_side, names)
+    return (-hidden, -short, columns, list_width, side_by_side, names)
 
 
 def plan_layout(

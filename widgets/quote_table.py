@@ -8,9 +8,8 @@ show depends on the table's width (a tmux half-split still gets name, last and c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
 from typing import ClassVar
 
 from rich.style import Style
@@ -24,20 +23,13 @@ from tui.data.futures import shows_future
 from tui.data.snapshot import Quote, Session, StaleReason
 from tui.layout import COLUMNS, Column, choose_columns, name_width
 from widgets.live_table import LiveTable
+from widgets.quote_order import SORT_CYCLE, KeyedText, SortMode, first_in_group, matching, sort_key
 from widgets.spark import range_bar, sparkline
 from widgets.theme_styles import CellStyles, cell_styles
 
 FLASH_SECONDS = 1.0
-
-
-class SortMode(StrEnum):
-    REGION = "region"
-    CHANGE = "change %"
-    NAME = "name"
-
-
-SORT_CYCLE = (SortMode.CHANGE, SortMode.NAME, SortMode.REGION)
-
+# The sort modes live with the row order (widgets/quote_order.py); screens import them here.
+__all__ = ["SORT_CYCLE", "QuoteTable", "SortMode"]
 
 SHORT_GROUPS = {"Asia-Pacific": "Asia-Pac"}
 
@@ -47,12 +39,6 @@ def _tick_direction(old: float | None, new: float) -> int:
     if old is None:
         return 0
     return 1 if new > old else -1
-
-
-class KeyedText(Text):
-    """A cell that remembers its row key, so ``DataTable.sort`` can look up our sort keys."""
-
-    row_key: str = ""
 
 
 class QuoteTable(LiveTable):
@@ -231,14 +217,7 @@ class QuoteTable(LiveTable):
             self._move_to(cursor_symbol)
 
     def _visible(self) -> list[str]:
-        if not self.filter_text:
-            return list(self._order)
-        needle = self.filter_text
-        return [
-            s
-            for s in self._order
-            if needle in s.casefold() or needle in self._quotes[s].name.casefold()
-        ]
+        return matching(self._order, self._quotes, self.filter_text)
 
     def _sync(self, force_sort: bool = False) -> int:
         if not self._columns:
@@ -255,14 +234,14 @@ class QuoteTable(LiveTable):
                 del self._shown[symbol]
                 self._sigs.pop(symbol, None)
                 force_sort = True
-            first_in_group = self._first_in_group(visible)
+            first = first_in_group(visible, self._quotes, self.sort_mode)
             for symbol in visible:
                 quote = self._quotes[symbol]
-                sig = self._signature(quote, symbol in first_in_group)
+                sig = self._signature(quote, symbol in first)
                 if self._sigs.get(symbol) == sig and symbol in self._shown:
                     continue
                 self._sigs[symbol] = sig
-                cells = self._cells(quote, symbol in first_in_group)
+                cells = self._cells(quote, symbol in first)
                 shown = self._shown.get(symbol)
                 if shown is None:
                     self.add_row(*[cells[c.key] for c in self._columns], key=symbol)
@@ -285,7 +264,7 @@ class QuoteTable(LiveTable):
                         if col.key == "pct" and self.sort_mode is SortMode.CHANGE:
                             force_sort = True
             if force_sort:
-                self._apply_sort(visible)
+                self._apply_sort()
                 if cursor_symbol:
                     self._move_to(cursor_symbol)
         if self._flashing and not self._unflash_timer_due:
@@ -301,40 +280,17 @@ class QuoteTable(LiveTable):
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
                 first_in_group, self._flashing.get(q.symbol), age, q.problem, q.decimals,
-                q.futures, q.session_date, q.symbol in self.not_found, q.marks)  # fmt: skip
+                q.futures, q.session_date, q.symbol in self.not_found, q.marks,
+                q.session)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
         self._flashing.clear()
         self._sync()
 
-    def _first_in_group(self, visible: list[str]) -> set[str]:
-        if self.sort_mode is not SortMode.REGION:
-            return set(visible)  # every row names its group when rows are not grouped
-        seen: set[str] = set()
-        first: set[str] = set()
-        for symbol in visible:
-            group = self._quotes[symbol].group
-            if group not in seen:
-                seen.add(group)
-                first.add(symbol)
-        return first
-
-    def _apply_sort(self, visible: list[str]) -> None:
-        if not self.row_count:
-            return
-        position = {s: i for i, s in enumerate(self._order)}
-        key: Callable[[KeyedText], object]
-        if self.sort_mode is SortMode.NAME:
-            key = lambda cell: self._quotes[cell.row_key].name.casefold()  # noqa: E731
-        elif self.sort_mode is SortMode.CHANGE:
-
-            def key(cell: KeyedText) -> object:
-                pct = self._quotes[cell.row_key].change_pct
-                return (pct is None, -(pct or 0.0), position[cell.row_key])
-        else:
-            key = lambda cell: position[cell.row_key]  # noqa: E731
-        self.sort("name", key=key)
+    def _apply_sort(self) -> None:
+        if self.row_count:
+            self.sort("name", key=sort_key(self.sort_mode, self._quotes, self._order))
 
     def _move_to(self, symbol: str) -> None:
         try:
@@ -412,13 +368,16 @@ class QuoteTable(LiveTable):
         if q.stale_reason is StaleReason.FAILING:
             # The last good value; "!" marks the source failing, then why (or how old).
             return Text(f"!{q.problem or age}", style=styles.error, justify="right")
+        if q.stale_reason is StaleReason.CLOSED and q.session in (Session.PRE, Session.POST):
+            # Pre-market / after-hours: the price is still a regular close, never fresh.
+            label = fmt.extended_label(q.session.value, q.session_date)
+            return Text(label, style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             # Which session the price is from: on a Monday morning, Friday's move is "Fri close".
             if q.session is Session.BREAK:
                 label = "lunch"
             else:
-                # Which session: "Fri cl." is Friday's close (8 cells, so two panes fit in 100).
-                label = f"{q.session_date:%a} cl." if q.session_date else "closed"
+                label = f"{q.session_date:%a} close" if q.session_date else "closed"
             return Text(label, style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.CACHED:  # last run's price: "c" and its age
             return Text(f"c {age}", style=styles.warning, justify="right")

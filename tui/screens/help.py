@@ -18,11 +18,14 @@ from tui.screens.lifecycle import release
 
 # (sample as shown in a row, CSS class of the sample, what it means).
 LEGEND: tuple[tuple[str, str, str], ...] = (
-    ("Fri cl.", "legend-closed", "the market is closed: the price is Friday's close"),
+    ("Fri close", "legend-closed", "the market is closed: the price is Friday's close"),
     ("lunch", "legend-closed", "the market is at its lunch break"),
     ("ES=F / F-2.6%", "legend-closed", "cash closed: the move shown is its future's"),
+    ("pre Fri", "legend-closed", "pre-market (post: after-hours): still Friday's close"),
     ("NY?", "legend-closed", "header: regular hours only, holidays not verified yet"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
+    ("!not found", "legend-failing", "why: rate-ltd, not found, timeout, bad data, offline"),
+    ("+1 more · 3 ↓", "legend-closed", "rows off screen in that pane: press its key, then ↓"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),
     ("↯", "legend-delayed", "after a price: it moved over 50 % from the last one (kept, check it)"),
     ("±", "legend-delayed", "after a price: below zero (possible for futures only)"),

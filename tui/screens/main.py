@@ -24,6 +24,7 @@ from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, PaneSpec, Plan, plan_layout
 from tui.messages import OpenDetail
 from tui.screens.main_filter import GROUP_LABELS, BoardFilter
+from tui.screens.pane_fit import chrome_rows
 from widgets.footer import Footer
 from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
@@ -98,7 +99,11 @@ class MainScreen(BoardFilter):
         # Rows each pane holds (from the config, then from each snapshot): the layout rule
         # sizes the panes by them.
         self.pane_rows: dict[str, int] = dict(pane_rows or {})
+        # Panes whose rows fall in more than one group (indices by region, metals by type):
+        # only those need a group column, so the others' width goes to σ or the change.
+        self.pane_grouped: dict[str, bool] = {}
         self.plan: Plan | None = None
+        self._specs: list[PaneSpec] = []
         # --pane: the ordered list of panes this instance shows (tui/pane_filter.py); the
         # layout rule lays out this list, so one pane fills the screen.
         self.panes = tuple((k, t) for k, t in PANES if panes is None or k in panes)
@@ -112,7 +117,7 @@ class MainScreen(BoardFilter):
         self.active_pane = self.panes[0][0]
         self.snapshot: MarketSnapshot | None = None
         self.layout_mode = Layout.WIDE
-        self._laid_out_for: tuple[int, int, str, tuple[tuple[str, int], ...]] | None = None
+        self._laid_out_for: tuple[int, int, str, object, int] | None = None
         self._names: dict[str, str] = {}
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
         self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
@@ -177,16 +182,23 @@ class MainScreen(BoardFilter):
         rows = {pane.name: len(pane.quotes) for pane in snapshot.panes if pane.name in shown}
         if "news" in shown:
             rows["news"] = len(snapshot.headlines)
-        if any(self.pane_rows.get(k) != v for k, v in rows.items()):
-            self.pane_rows.update(rows)
-            self._relayout(self.size.width, self.size.height)
+        self.pane_rows.update(rows)
+        self.pane_grouped.update(
+            (pane.name, len({q.group for q in pane.quotes}) > 1)
+            for pane in snapshot.panes
+            if pane.name in shown
+        )
+        # First the macro strip (it may appear and take a row), then the layout for these
+        # rows and groups (a no-op when nothing changed), then the tables: each is built once.
+        self.query_one(MacroStrip).update_values(snapshot.macro, now)
+        self._relayout(self.size.width, self.size.height)
         for pane in snapshot.panes:
             if pane.name in shown:
                 table = self.query_one(f"#table-{pane.name}", QuoteTable)
                 touched += table.update_quotes(pane.quotes, now, flash=flash, not_found=not_found)
         for news in self.query(NewsTable):
             touched += news.update_headlines(snapshot.headlines, now, self._names)
-        self.query_one(MacroStrip).update_values(snapshot.macro, now)
+        self._update_subtitles()  # rows arrived or went: "+2 more" follows them
         self.query_one(HeadlineTape).set_items(
             [
                 TapeItem(
@@ -236,6 +248,7 @@ class MainScreen(BoardFilter):
             PaneSpec(
                 key,
                 self.pane_rows.get(key, 10),
+                grouped=self.pane_grouped.get(key, True),
                 kind="list" if key == "news" else "quotes",
                 longest_name=16,
             )
@@ -245,18 +258,22 @@ class MainScreen(BoardFilter):
     def _relayout(self, width: int, height: int) -> None:
         # Textual sends several Resize events of one size (mount, first layout, scrollbars):
         # updating the classes and texts again would only queue more layout refreshes.
-        key = (width, height, self.active_pane, tuple(sorted(self.pane_rows.items())))
+        chrome = chrome_rows(self)
+        rows = tuple(sorted(self.pane_rows.items())), tuple(sorted(self.pane_grouped.items()))
+        key = (width, height, self.active_pane, rows, chrome)
         if self._laid_out_for == key or not width:
             return
         self._laid_out_for = key
         specs = self.pane_specs()
-        plan = plan_layout(width, height, specs, self.active_pane)
-        if plan == self.plan:
+        plan = plan_layout(width, height, specs, self.active_pane, chrome=chrome)
+        if plan == self.plan and specs == self._specs:
             # Same placements (a pane switch within one page): nothing to move or repaint.
             self._show_active()
             self._keep_focus()
+            self._update_subtitles()
             return
         self.plan = plan
+        self._specs = specs  # hidden panes' columns follow them even when the page does not
         mode = plan.mode
         for other in Layout:
             self.set_class(other is mode, other.value)
@@ -274,7 +291,7 @@ class MainScreen(BoardFilter):
             pane.display = place is not None
             if place is None:
                 # Off this page: columns as on its own page, so rows exist before it shows.
-                place = plan_layout(width, height, specs, name).placement(name)
+                place = plan_layout(width, height, specs, name, chrome=chrome).placement(name)
             else:
                 pane.styles.offset = (place.x, place.y)
                 pane.styles.width = place.width
@@ -284,6 +301,7 @@ class MainScreen(BoardFilter):
                 table.set_plan(place.columns, place.name_width)
         self._show_active()
         self._keep_focus()
+        self._update_subtitles()
         # Positioned panes: repaint the whole area, or cells a pane left keep its old border.
         self.query_one("#panes").refresh(layout=True)
 

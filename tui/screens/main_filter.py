@@ -15,6 +15,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
+from tui.layout import Plan
+from tui.screens.pane_fit import hidden_note
 from widgets.quote_table import SORT_CYCLE, QuoteTable, SortMode
 
 # What each pane's group column holds (indices by region, metals futures/spot): its header.
@@ -28,9 +30,13 @@ class BoardFilter(Screen[None]):
     active_pane: str
     panes: tuple[tuple[str, str], ...]
 
+    plan: Plan | None
+
     if TYPE_CHECKING:
 
         def action_focus_pane(self, key: str) -> None: ...
+
+        def _relayout(self, width: int, height: int) -> None: ...
 
         def _focus_now(self, widget: Widget) -> None: ...
 
@@ -50,6 +56,7 @@ class BoardFilter(Screen[None]):
     def action_open_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
+        self._relayout(self.size.width, self.size.height)  # the box takes rows from the panes
         self._focus_now(box)
 
     @on(Input.Changed, "#filter")
@@ -71,18 +78,24 @@ class BoardFilter(Screen[None]):
         if event.value.strip() and not matching:
             self.notify(f"No matches for {event.value.strip()!r}", severity="warning", timeout=4)
         elif matching and self.active_pane not in matching:
-            self.action_focus_pane(matching[0])
+            self.action_focus_pane(matching[0])  # lays the panes out again, box gone
             return
         self._focus_now(self.query_one(f"#table-{self.active_pane}"))
+        # The box's rows go back to the panes (after the focus: a relayout keeps focus where
+        # it is, and would otherwise put it back on the pane that had it before the filter).
+        self._relayout(self.size.width, self.size.height)
 
     def key_escape(self) -> None:
         box = self.query_one("#filter", Input)
         if box.display or box.value:
             box.value = ""
             box.display = False
+            self._relayout(self.size.width, self.size.height)
             self._focus_now(self.query_one(f"#table-{self.active_pane}"))
 
     def _update_subtitles(self) -> None:
+        from tui.screens.main import PANE_KEYS
+
         box = self.query_one("#filter", Input)
         for key, _ in self.panes:
             if key == "news":
@@ -90,8 +103,18 @@ class BoardFilter(Screen[None]):
             sort = self.sort_mode.value
             if self.sort_mode is SortMode.REGION:
                 sort = GROUP_LABELS.get(key, "Group").lower()  # what this pane groups by
+            table = self.query_one(f"#table-{key}", QuoteTable)
             parts = [f"sort: {sort}"]
+            place = self.plan.placement(key) if self.plan is not None else None
+            if place is not None:  # rows the pane cannot show: how many, and how to see them
+                note = hidden_note(
+                    table.match_count - place.data_rows, PANE_KEYS[key], key == self.active_pane
+                )
+                parts[:0] = [note] if note else []
             if box.value.strip():
-                matches = self.query_one(f"#table-{key}", QuoteTable).match_count
+                matches = table.match_count
                 parts.append(f"filter: {box.value.strip()}" + ("" if matches else " (no matches)"))
-            self.query_one(f"#pane-{key}").border_subtitle = Text(" · ".join(parts)).plain
+            subtitle = Text(" · ".join(parts)).plain
+            pane = self.query_one(f"#pane-{key}")
+            if pane.border_subtitle != subtitle:
+                pane.border_subtitle = subtitle
