@@ -17,10 +17,15 @@ from textual.screen import Screen
 from tui.app_actions import THEMES, AppActions
 from tui.app_alerts import AlertWiring
 from tui.app_memory import BoardMemory
-from tui.app_startup import end_startup_pause, import_engine_modules, resume_collector
+from tui.app_startup import (
+    end_startup_pause,
+    has_live_price,
+    import_engine_modules,
+    resume_collector,
+)
 from tui.config import Config
 from tui.data.clock import Clock, SystemClock
-from tui.data.snapshot import MarketSnapshot, SnapshotOrigin, StaleReason
+from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
 from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
 from tui.messages import SnapshotUpdated
 from tui.screens.main import MainScreen
@@ -41,9 +46,7 @@ if TYPE_CHECKING:
     from tui.data.share import ShareNode
 
 
-# Start-up ends once live prices replaced every cached one, or this long after the engine
-# started (offline, or a row whose cached price the sources no longer give).
-STARTUP_GRACE_SECONDS = 5.0
+STARTUP_GRACE_SECONDS = 5.0  # after the engine starts: start-up ends even if no price came
 
 
 def _instrument_commands() -> type[Provider]:
@@ -269,9 +272,8 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             self._apply_scheduled = True
             snap = self.snapshot
             if snap is None or not snap.quote_count or self.cached is not None:
-                # Until every row shows its live price, update at once (answers that arrive
-                # together still make one update): the first answers replace cached or empty
-                # rows, and must not wait for the coalescing delay (0.25 s, 2 s low-bandwidth).
+                # Until every row shows a live price, no coalescing delay (0.25 s, 2 s with
+                # --low-bandwidth): answers arriving together still make one update.
                 self.call_later(self._apply)
             else:
                 self.set_timer(self.coalesce_seconds, self._apply)
@@ -296,9 +298,8 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         self._check_alerts(snapshot)
         if self.on_first_prices is not None and snapshot.origin is SnapshotOrigin.CACHED:
             self.call_after_refresh(resume_collector)  # the cached board is on screen
-        if self.on_first_prices is not None and self.cached is None and _has_live_price(snapshot):
-            # Once live prices are painted and no cached one is left (the collector's pass,
-            # 0.05-0.3 s, must not delay loading the engine or applying the first answers).
+        if self.on_first_prices is not None and self.cached is None and has_live_price(snapshot):
+            # Live prices painted, none cached left: the collector can no longer delay them.
             self.call_after_refresh(self._startup_over)
         if self.screen is not self.main_screen:
             self.screen.post_message(SnapshotUpdated(snapshot))
@@ -359,17 +360,6 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         if not self.paused:
             self._apply()
         self.notify("Paused: prices are frozen" if self.paused else "Live again", timeout=2)
-
-
-def _has_live_price(snapshot: MarketSnapshot) -> bool:
-    """A price from this run's sources (or the recording), not a last-known one."""
-    if snapshot.origin is SnapshotOrigin.CACHED:
-        return False
-    return any(
-        q.last is not None and q.stale_reason is not StaleReason.CACHED
-        for pane in snapshot.panes
-        for q in pane.quotes
-    )
 
 
 def create_app(

@@ -100,9 +100,10 @@ class BoardMemory(App[None]):
 
     def _replay_tick(self) -> None:
         """The replay clock moves: show the board when the recording changed, and the badge."""
-        if self.replay is None or not self.main_screen.ready:
+        headers = self.main_screen.query(MarketHeader)  # none while the app shuts down
+        if self.replay is None or not self.main_screen.ready or not headers:
             return
-        self.main_screen.query_one(MarketHeader).badge = self.replay.badge()
+        headers.first().badge = self.replay.badge()
         if self.replay.changed():
             self._changed()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import importlib
 
+from tui.data.snapshot import MarketSnapshot, SnapshotOrigin, StaleReason
+
 
 def import_engine_modules(*, live: bool) -> None:
     """What building the engine imports: polars always; httpx for live data. (feedparser loads
@@ -59,3 +61,14 @@ def end_startup_pause() -> None:
     gc.collect()
     gc.freeze()
     gc.enable()
+
+
+def has_live_price(snapshot: MarketSnapshot) -> bool:
+    """A price from this run's sources (or the recording), not a last-known one."""
+    if snapshot.origin is SnapshotOrigin.CACHED:
+        return False
+    return any(
+        q.last is not None and q.stale_reason is not StaleReason.CACHED
+        for pane in snapshot.panes
+        for q in pane.quotes
+    )
