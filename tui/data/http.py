@@ -4,10 +4,8 @@ httpx's read timeout bounds each socket read, not the whole response, so a serve
 byte a second would hold a request for ever; every request here runs under an overall deadline
 and stops reading once the body passes a size cap.
 
-The cap applies to the *decoded* body with memory that stays about the cap: httpx's own decoders
-inflate a whole network chunk at once (64 KB of a gzip bomb becomes ~64 MB before anyone can
-count it), so the raw bytes are read and inflated here with ``zlib`` in bounded pieces. Only
-``gzip`` and ``deflate`` are asked for and anything else is refused as unparseable.
+The cap applies to the *decoded* body with memory that stays about the cap: the raw bytes are
+read and inflated in bounded pieces (tui/data/http_decode.py).
 
 A request that fails on a *reused* keep-alive connection before any answer arrived (the server
 closed it while idle, or an earlier response whose ``Content-Length`` lied short left stray bytes
@@ -22,7 +20,7 @@ import errno
 import json
 import socket
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -33,6 +31,7 @@ import httpx
 from tui.data.backoff import parse_retry_after
 from tui.data.errors import ErrorKind, FetchError
 from tui.data.governor import Governor, clamp_retry_after
+from tui.data.http_decode import ACCEPT_ENCODING, decoders, feed, finish
 from tui.data.sanitize import sanitize_text
 
 USER_AGENT = (
@@ -42,10 +41,6 @@ USER_AGENT = (
 DEFAULT_DEADLINE = 10.0
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_PER_HOST = 10
-# The only content codings decoded here; servers must not send others (RFC 9110 §12.5.3).
-ACCEPT_ENCODING = "gzip, deflate"
-_PIECE = 64 * 1024  # most decoded bytes produced by one inflate step
-_MAX_CODINGS = 2  # "gzip, gzip" at most: more layers are an attack, not a server
 MAX_CONNECTIONS = 32
 # Idle connections are kept for every host and longer than a refresh interval: with 16 kept
 # and httpx's 5 s expiry, every 30 s poll opened new connections, TCP and TLS handshakes
@@ -256,19 +251,19 @@ class Fetcher:
 
     async def _read_body(self, resp: httpx.Response) -> bytes:
         """The decoded body, refusing more than ``max_bytes`` raw or decoded bytes."""
-        decoders = _decoders(resp.headers.get("content-encoding"))
+        layers = decoders(resp.headers.get("content-encoding"))
         body = bytearray()
         raw = 0
         async for chunk in resp.aiter_raw():
             raw += len(chunk)
             if raw > self.max_bytes:
                 raise self._too_large(resp)
-            for piece in _feed(decoders, chunk):
+            for piece in feed(layers, chunk):
                 if len(body) + len(piece) > self.max_bytes:
                     raise self._too_large(resp)
                 body += piece
         if raw:  # an empty body needs no decoding, whatever its headers say
-            for piece in _finish(decoders):
+            for piece in finish(layers):
                 if len(body) + len(piece) > self.max_bytes:
                     raise self._too_large(resp)
                 body += piece
@@ -280,73 +275,6 @@ class Fetcher:
             f"response exceeded {self.max_bytes} bytes",
             status=resp.status_code,
         )
-
-
-# --- content decoding -----------------------------------------------------------------------
-
-
-class _Inflater:
-    """Incremental gzip/deflate decoding that never produces more than ``_PIECE`` bytes a step."""
-
-    def __init__(self, coding: str) -> None:
-        self._gzip = coding in ("gzip", "x-gzip")
-        # "deflate" is meant to be zlib-wrapped, but some servers send a raw deflate stream.
-        self._sniff = not self._gzip
-        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        pending = data
-        while not self._obj.eof:
-            try:
-                out = self._obj.decompress(pending, _PIECE)
-            except zlib.error:
-                if not self._sniff:
-                    raise
-                self._sniff = False
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                out = self._obj.decompress(pending, _PIECE)
-            self._sniff = False
-            if out:
-                yield out
-            pending = self._obj.unconsumed_tail
-            # A full piece may leave output pending inside zlib even with no input left.
-            if not pending and len(out) < _PIECE:
-                return
-        # Bytes after the end of the stream are ignored, as browsers do.
-
-    def finish(self) -> Iterator[bytes]:
-        yield from self.feed(b"")
-        if not self._obj.eof:
-            raise FetchError(ErrorKind.PARSE, "compressed body ended early")
-
-
-def _decoders(header: str | None) -> list[_Inflater]:
-    """Decoders in the order to apply them (the reverse of the order the server encoded in)."""
-    codings = [c.strip().lower() for c in (header or "").split(",")]
-    codings = [c for c in codings if c and c != "identity"]
-    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
-    if unknown:
-        raise FetchError(ErrorKind.PARSE, f"unsupported content encoding {unknown[0]!r}")
-    if len(codings) > _MAX_CODINGS:
-        raise FetchError(ErrorKind.PARSE, f"{len(codings)} layers of content encoding")
-    return [_Inflater(c) for c in reversed(codings)]
-
-
-def _feed(decoders: Sequence[_Inflater], data: bytes) -> Iterator[bytes]:
-    if not decoders:
-        if data:
-            yield data
-        return
-    for piece in decoders[0].feed(data):
-        yield from _feed(decoders[1:], piece)
-
-
-def _finish(decoders: Sequence[_Inflater]) -> Iterator[bytes]:
-    if not decoders:
-        return
-    for piece in decoders[0].finish():
-        yield from _feed(decoders[1:], piece)
-    yield from _finish(decoders[1:])
 
 
 # --- errors ---------------------------------------------------------------------------------
