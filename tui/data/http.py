@@ -160,9 +160,11 @@ class Fetcher:
     ) -> HttpResponse:
         """Fetch ``url``; raise :class:`FetchError` on transport failure, deadline or size.
 
-        Raises ``FetchError(RATE_LIMITED)`` without sending while the URL's service is paused.
+        A request that arrives while the URL's service is paused waits for the pause to end
+        when it ends within ``deadline``, else raises ``FetchError(RATE_LIMITED)`` unsent; then
+        it has its whole ``deadline`` to be answered.
         """
-        async with self.gov.slot(url):
+        async with self.gov.slot(url, budget=self.deadline):
             self.requests += 1
             try:
                 async with asyncio.timeout(self.deadline):
