@@ -16,11 +16,9 @@ otherwise one bad answer would fail an unrelated request after it.
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
-import socket
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -30,9 +28,11 @@ import httpx
 
 from tui.data.backoff import parse_retry_after
 from tui.data.errors import ErrorKind, FetchError
+from tui.data.failover import Failover, is_outage, is_unreachable
 from tui.data.governor import Governor, clamp_retry_after
 from tui.data.http_decode import ACCEPT_ENCODING, decoders, feed, finish
 from tui.data.sanitize import sanitize_text
+from tui.data.transport_errors import describe_transport
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -141,10 +141,14 @@ class Fetcher:
     user_agent: str | None = None  # overrides the client's User-Agent ([general] user_agent)
     # Called with every answer's headers (tui/data/clock_truth.py reads their Date).
     on_response: Callable[[Mapping[str, str]], None] | None = None
+    # Mirror hosts tried once when a host is down; default: Yahoo's query1 <-> query2.
+    failover: Failover | None = None
 
     def __post_init__(self) -> None:
         if self.governor is None:
             self.governor = Governor(per_host=self.per_host)
+        if self.failover is None:
+            self.failover = Failover(self.governor.clock)
 
     @property
     def gov(self) -> Governor:
@@ -162,12 +166,47 @@ class Fetcher:
 
         A request that arrives while the URL's service is paused waits for the pause to end
         when it ends within ``deadline``, else raises ``FetchError(RATE_LIMITED)`` unsent; then
-        it has its whole ``deadline`` to be answered.
+        it has its whole ``deadline`` to be answered. A host with a mirror (Yahoo's query1 and
+        query2) that answers 5xx or cannot be reached is asked once more on the mirror, within
+        what is left of the deadline, and avoided for a while (tui/data/failover.py).
         """
-        async with self.gov.slot(url, budget=self.deadline):
+        failover = self.failover
+        target = failover.route(url) if failover is not None else url
+        started = asyncio.get_running_loop().time()
+        outcome: HttpResponse | FetchError
+        try:
+            outcome = await self._get_once(target, params, headers, self.deadline)
+        except FetchError as exc:
+            if failover is None or not is_unreachable(exc):
+                raise
+            outcome = exc
+        else:
+            paused = self.gov.paused_for(target) > 0  # a 503 with Retry-After: a rate limit
+            if failover is None or not is_outage(outcome.status, paused):
+                return outcome
+        alternative = failover.alternative(target)
+        left = self.deadline - (asyncio.get_running_loop().time() - started)
+        if alternative is not None:
+            failover.mark_down(target)
+        if alternative is None or left <= 0:
+            if isinstance(outcome, FetchError):
+                raise outcome
+            return outcome
+        failover.switched += 1
+        return await self._get_once(alternative, params, headers, left)
+
+    async def _get_once(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        deadline: float,
+    ) -> HttpResponse:
+        """One governed attempt at ``url`` within ``deadline`` seconds."""
+        async with self.gov.slot(url, budget=deadline):
             self.requests += 1
             try:
-                async with asyncio.timeout(self.deadline):
+                async with asyncio.timeout(deadline):
                     resp = await self._read_retrying(url, params, headers)
                 self.gov.observe(url, resp.status, _retry_after(resp))
                 if self.on_response is not None:
@@ -180,7 +219,7 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 raise FetchError(ErrorKind.TIMEOUT, f"timed out: {type(exc).__name__}") from exc
             except httpx.TransportError as exc:
-                raise FetchError(ErrorKind.NETWORK, _describe_transport(exc)) from exc
+                raise FetchError(ErrorKind.NETWORK, describe_transport(exc)) from exc
             except httpx.DecodingError as exc:
                 raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
             except httpx.TooManyRedirects as exc:
@@ -280,48 +319,6 @@ class Fetcher:
 
 
 # --- errors ---------------------------------------------------------------------------------
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what caused it, through exception groups (bounded: chains can be cycles)."""
-    queue: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while queue and len(seen) < 32:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            queue.extend(current.exceptions)
-        for nxt in (current.__cause__, current.__context__):
-            if nxt is not None:
-                queue.append(nxt)
-
-
-def _describe_transport(exc: httpx.TransportError) -> str:
-    for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
-            return "DNS lookup failed"
-        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
-            return "connection refused"
-        if isinstance(cause, OSError) and cause.errno in (errno.ECONNRESET, errno.EPIPE):
-            return "connection reset"
-    text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or "temporary failure in name resolution" in lowered
-    ):
-        return "DNS lookup failed"
-    if "connection refused" in lowered:
-        return "connection refused"
-    if "reset" in lowered:
-        return "connection reset"
-    if "without sending complete message body" in lowered:
-        return "connection closed before the whole body arrived"
-    return f"{type(exc).__name__}: {text}"
 
 
 def _server_date(headers: Mapping[str, str]) -> datetime | None:
