@@ -233,7 +233,12 @@ class BarBook:
         self.requests += 1
         before = self._states.get(symbol, BarState())
         try:
-            bars = await self.fetch(symbol)
+            try:
+                bars = await self.fetch(symbol)
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
+                # An answer shaped in a way no check foresaw: unreadable, not a crash.
+                name = type(exc).__name__
+                raise FetchError(ErrorKind.PARSE, f"unreadable chart: {name}") from exc
         except FetchError as exc:
             now = self.clock.monotonic()
             wait = exc.retry_after if exc.kind is ErrorKind.RATE_LIMITED else None

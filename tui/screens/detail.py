@@ -214,7 +214,8 @@ class DetailScreen(Screen[None]):
         if book is None:
             return
         if book.due(self.symbol):
-            self.run_worker(self._fetch_bars(book, self.symbol), group="bars")
+            # exit_on_error off: a bars request that fails oddly must not take the app down.
+            self.run_worker(self._fetch_bars(book, self.symbol), group="bars", exit_on_error=False)
         self._render_bars(book, loading=True)
 
     async def _fetch_bars(self, book: BarBook, symbol: str) -> None:
