@@ -42,7 +42,9 @@ def test_thanksgiving_new_york_is_a_holiday(book: SessionBook) -> None:
     assert state.next_open == at(2026, 11, 27, 14, 30)
     assert state.next_close == at(2026, 11, 27, 18, 0)
     assert not book.is_open("NYSE", at(2026, 11, 26, 16, 0))
-    assert book.state("NYSE", at(2026, 11, 27, 19, 0)).state is Session.CLOSED
+    # After the 13:00 close, after-hours run four hours (to 17:00 New York), then it is shut.
+    assert book.state("NYSE", at(2026, 11, 27, 19, 0)).state is Session.POST
+    assert book.state("NYSE", at(2026, 11, 27, 22, 0)).state is Session.CLOSED
 
 
 def test_christmas_london_and_new_year_seoul_are_holidays(book: SessionBook) -> None:

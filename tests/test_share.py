@@ -185,13 +185,16 @@ async def test_a_fetcher_that_hung_past_its_lease_never_leaves_two_fetchers(
     # expires in Redis with neither renewing it. On waking, either b takes the free lease or
     # a takes it again first (both were frozen: which one runs first is a race, and each is
     # a legitimate holder of a lease nobody held). What must hold: a's fenced renewal of the
-    # expired lease fails, there is exactly one fetcher, never two, and the lease names it.
+    # expired lease fails, there are never two fetchers, and once the handover settles there
+    # is one and the lease names it. (For a moment there may be none: a has stopped its
+    # engine on learning it lost the lease, and b has not yet taken the free lease; viewers
+    # keep the last snapshot meanwhile.)
     time.sleep(LEASE + 0.3)
-    await until(lambda: len(desk.fetchers()) == 1, timeout=LEASE + 2, what="one fetcher")
-    deadline = time.monotonic() + LEASE
+    deadline = time.monotonic() + 2 * LEASE
     while time.monotonic() < deadline:
-        assert len(desk.fetchers()) == 1  # never two after the wake-up
+        assert len(desk.fetchers()) <= 1  # never two after the wake-up
         await asyncio.sleep(0.02)
+    await until(lambda: len(desk.fetchers()) == 1, timeout=LEASE + 2, what="one fetcher")
     client = aioredis.from_url(server.url)
     holder = (await client.get(desk.keys.lease)).decode()
     await client.aclose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 
 
 def size_decimals(value: float | None) -> int:
@@ -158,3 +158,12 @@ def basis_points(value: float | None) -> str:
     if round(value, 1) == 0:
         return "0.0 bp"
     return f"{value:+.1f} bp"
+
+
+EXTENDED_SESSIONS = ("pre", "post")  # New York's pre-market and after-hours
+
+
+def extended_label(session: str, day: date | None) -> str:
+    """``pre Fri`` / ``post Fri``: pre-market or after-hours while the price shown is still
+    Friday's regular close (and its move Friday's), so it never reads as today's trading."""
+    return f"{session} {day:%a}" if day is not None else session

@@ -39,8 +39,8 @@ CITY_LABELS: dict[str, str] = {
 class MarketState:
     label: str
     is_open: bool
-    word: str  # "open", "closed", "lunch" or "holiday"
-    detail: str = ""  # the next change: "closes 2:10", "· 12:30", "opens 2:10"
+    word: str  # "open", "closed", "lunch", "holiday", "pre" or "post"
+    detail: str = ""  # the next change: "closes 2:10", "· 12:30", "opens 2:10", "· 20:00"
     verified: bool = False  # from the exchange calendar, not just regular hours
 
 
@@ -64,7 +64,7 @@ def _detail(state: BookState, market: Market, when: datetime) -> str:
     change = state.next_change
     if change is None:
         return ""
-    if state.state is Session.BREAK:
+    if state.state in (Session.BREAK, Session.POST):  # until: "lunch · 12:30", "post · 20:00"
         return "· " + change.astimezone(ZoneInfo(market.tz)).strftime("%H:%M")
     if change - when >= timedelta(hours=24):
         return "opens " + change.astimezone(ZoneInfo(market.tz)).strftime("%a")

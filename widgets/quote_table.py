@@ -301,7 +301,8 @@ class QuoteTable(LiveTable):
         return (q.name, q.group, q.source, q.last, q.change, q.change_pct, q.day_high,
                 q.day_low, q.range_pos, q.as_of, q.stale_reason, q.sigma,
                 first_in_group, self._flashing.get(q.symbol), age, q.problem, q.decimals,
-                q.futures, q.session_date, q.symbol in self.not_found, q.marks)  # fmt: skip
+                q.futures, q.session_date, q.symbol in self.not_found, q.marks,
+                q.session)  # fmt: skip
 
     def _unflash(self) -> None:
         self._unflash_timer_due = False
@@ -412,6 +413,10 @@ class QuoteTable(LiveTable):
         if q.stale_reason is StaleReason.FAILING:
             # The last good value; "!" marks the source failing, then why (or how old).
             return Text(f"!{q.problem or age}", style=styles.error, justify="right")
+        if q.stale_reason is StaleReason.CLOSED and q.session in (Session.PRE, Session.POST):
+            # Pre-market / after-hours: the price is still a regular close, never fresh.
+            label = fmt.extended_label(q.session.value, q.session_date)
+            return Text(label, style=styles.muted, justify="right")
         if q.stale_reason is StaleReason.CLOSED:
             # Which session the price is from: on a Monday morning, Friday's move is "Fri close".
             if q.session is Session.BREAK:

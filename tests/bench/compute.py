@@ -51,6 +51,7 @@ def provider_frame(symbols: list[str], source: str, seed: int) -> pl.DataFrame:
             "decimals": [2] * n,
             "response_symbol": symbols,
             "marks": [None] * n,
+            **{name: [None] * n for name in ("pre_start", "pre_end", "post_start", "post_end")},
         },
         schema_overrides={
             "name": pl.String,
@@ -59,6 +60,7 @@ def provider_frame(symbols: list[str], source: str, seed: int) -> pl.DataFrame:
             "session_start": UTC_TIME,
             "session_end": UTC_TIME,
             "marks": pl.List(pl.String),
+            **dict.fromkeys(("pre_start", "pre_end", "post_start", "post_end"), UTC_TIME),
         },
     )
     return frame.with_columns(pl.col("as_of").cast(UTC_TIME)).select(list(QUOTE_SCHEMA))

@@ -2,7 +2,7 @@
 
 On the sell-off day money seeks safety: the yen gains (USD/JPY falls), yields fall, the dollar
 index rises, crude falls and jobless claims rise. Only symbols listed here (and in
-:mod:`tui.data.demo`) are simulated; any other symbol gets no price at all, because a
+:mod:`tui.data.demo_profiles`) are simulated; any other symbol gets no price at all, because a
 plausible made-up price could be taken for a real one.
 """
 

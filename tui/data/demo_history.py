@@ -18,7 +18,7 @@ from datetime import UTC, date, timedelta
 import polars as pl
 
 from tui.data.clock import Clock
-from tui.data.demo import _path_key, _rng, previous_close, profile
+from tui.data.demo_profiles import path_key, previous_close, profile, seeded_rng
 from tui.data.history import DailyBars, bars_frame
 
 SESSIONS = 260
@@ -29,7 +29,7 @@ DAILY_VOL: dict[str, float] = {"SI=F": 1.52, "^KS11": 0.82, "^GSPC": 1.05}
 
 def daily_vol(symbol: str, seed: int = 7) -> float:
     """The σ, in percent, of ``symbol``'s simulated daily changes."""
-    key = _path_key(symbol)
+    key = path_key(symbol)
     return DAILY_VOL.get(key, profile(symbol, seed).vol * 100.0)
 
 
@@ -45,8 +45,8 @@ def _weekdays_before(end: date, count: int) -> list[date]:
 
 def simulated_bars(symbol: str, today: date, seed: int = 7) -> DailyBars:
     """``SESSIONS`` weekday closes before ``today`` ending at the demo's previous close."""
-    key = _path_key(symbol)
-    rng = _rng(seed, "daily", key, today.isoformat())
+    key = path_key(symbol)
+    rng = seeded_rng(seed, "daily", key, today.isoformat())
     draws = [rng.gauss(0.0, 1.0) for _ in range(SESSIONS - 1)]
     # Scale so that the last 60 changes have exactly the wanted sample σ.
     tail = draws[-60:]

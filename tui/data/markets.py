@@ -23,6 +23,9 @@ class Market:
     # cash: Mon-Fri session; globex: Sun 18:00-Fri 17:00 ET with a daily hour's break;
     # fx: Sun 17:00-Fri 17:00 ET without a break; always: 24/7
     kind: str = "cash"
+    # Extended hours (local): pre-market from the first time to the open, after-hours from the
+    # close to the second time. exchange_calendars does not model them: see tui.data.sessions.
+    extended: tuple[time, time] | None = None
 
     def is_open(self, when: datetime) -> bool:
         local = when.astimezone(ZoneInfo(self.tz))
@@ -69,7 +72,15 @@ def _fx_open(local: datetime) -> bool:
 MARKETS: dict[str, Market] = {
     m.code: m
     for m in (
-        Market("NYSE", "New York", "America/New_York", time(9, 30), time(16)),
+        # NYSE Arca / Nasdaq extended hours: pre-market 04:00-09:30, after-hours 16:00-20:00.
+        Market(
+            "NYSE",
+            "New York",
+            "America/New_York",
+            time(9, 30),
+            time(16),
+            extended=(time(4), time(20)),
+        ),
         Market("CBOE", "Chicago", "America/New_York", time(9, 30), time(16, 15)),
         Market("LSE", "London", "Europe/London", time(8), time(16, 30)),
         Market("XETRA", "Frankfurt", "Europe/Berlin", time(9), time(17, 30)),

@@ -118,6 +118,9 @@ def compute_moves(
     low = pl.min_horizontal("day_low", "last", pl.col("series").list.min())
     has_session = pl.col("session_start").is_not_null() & pl.col("session_end").is_not_null()
     in_session = (now_lit >= pl.col("session_start")) & (now_lit < pl.col("session_end"))
+    # The source's own extended hours (Yahoo's pre and post periods); null when it has none.
+    in_pre = ((now_lit >= pl.col("pre_start")) & (now_lit < pl.col("pre_end"))).fill_null(False)
+    in_post = ((now_lit >= pl.col("post_start")) & (now_lit < pl.col("post_end"))).fill_null(False)
     # A lunch break (Tokyo, Hong Kong, Shanghai) falls inside the source's regular period.
     at_break = pl.col("market_session").fill_null("") == Session.BREAK.value
     is_open = (
@@ -162,13 +165,18 @@ def compute_moves(
                 (pl.col("age_s") > pl.col("max_age").fill_null(default_max_age)) | pl.col("future")
             )
             .then(pl.lit(StaleReason.OLD.value)),
-            # The source's own trading period decides open/closed; the calendar says why.
+            # The source's own trading periods decide (regular, pre, post); outside them the
+            # calendar says why (holiday, break, or New York's pre/post by rule), never open.
             session=pl.when(last.is_null())
             .then(pl.lit(None, pl.String()))
             .when(at_break)
             .then(pl.lit(Session.BREAK.value))
             .when(has_session & in_session)
             .then(pl.lit(Session.REGULAR.value))
+            .when(in_pre)
+            .then(pl.lit(Session.PRE.value))
+            .when(in_post)
+            .then(pl.lit(Session.POST.value))
             .when(has_session & pl.col("market_session").is_in([Session.REGULAR.value]))
             .then(pl.lit(Session.CLOSED.value))
             .otherwise(pl.col("market_session")),

@@ -24,6 +24,10 @@ decimals       i64 | null                decimals the source quotes with (Yahoo 
 response_sym   str | null                the symbol the response said it is for (checked
                                          against the request: tui/data/plausibility.py)
 marks          list[str] | null          plausibility marks set when the row is recorded
+pre_start      datetime[us, UTC] | null  the source's own pre-market period (Yahoo's
+pre_end        datetime[us, UTC] | null  ``currentTradingPeriod.pre``), null when it has none
+post_start     datetime[us, UTC] | null  the source's own after-hours period (``…post``)
+post_end       datetime[us, UTC] | null
 =============  ========================  ==================================================
 """
 
@@ -54,6 +58,10 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "decimals": pl.Int64(),
     "response_symbol": pl.String(),
     "marks": pl.List(pl.String()),
+    "pre_start": UTC_TIME,
+    "pre_end": UTC_TIME,
+    "post_start": UTC_TIME,
+    "post_end": UTC_TIME,
 }
 
 
@@ -77,6 +85,12 @@ class QuoteRow:
     decimals: int | None = None
     # The symbol named inside the response (Yahoo's meta.symbol), when the source names one.
     response_symbol: str | None = None
+    # The source's extended-hours periods around ``session_start``/``session_end`` (Yahoo's
+    # currentTradingPeriod pre and post); None when it has none (futures, FX, yields).
+    pre_start: datetime | None = None
+    pre_end: datetime | None = None
+    post_start: datetime | None = None
+    post_end: datetime | None = None
 
 
 def empty_quotes() -> pl.DataFrame:

@@ -5,6 +5,12 @@ subprocess (:mod:`tui.data.calendar_worker`) and cached as plain JSON in the pla
 directory. This module only reads that JSON, so the header never waits for pandas. Until a
 year's file exists, or for a calendar the library could not build, the regular hours of
 :mod:`tui.data.markets` apply and the state is marked unverified.
+
+Extended hours are not in the calendars. For a market with ``Market.extended`` (New York) the
+state is ``pre`` from 04:00 New York to the open of a session day and ``post`` from the close
+for four hours, at most to 20:00 (so 16:00-20:00, and 13:00-17:00 on a half day): the
+published NYSE Arca / Nasdaq extended sessions. A quote whose source gives its own periods
+(Yahoo's ``currentTradingPeriod``) follows those instead (:mod:`tui.data.moves`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import time
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as day_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,6 +61,7 @@ MIC_NAMES: dict[str, str] = {
 NEXT_YEAR_WITHIN = timedelta(days=14)
 WORKER_TIMEOUT = 60.0
 RELOOK_SECONDS = 10.0  # how often a reader looks again for a year's file that was missing
+POST_AT_MOST = timedelta(hours=4)  # after-hours end 4 h after the close (17:00 on a half day)
 
 # (open, close, break_start, break_end) in epoch seconds.
 SessionRow = tuple[int, int, int | None, int | None]
@@ -203,9 +211,10 @@ class SessionBook:
         if cal is not None:
             # Regular hours continue past the cached range (for "opens …" at the year's end).
             extra = regular_rows(market, cal.last_day + timedelta(days=1), 10)
-            return _state(mic, name, cal.rows + extra, now, cal.days, verified=True)
+            rows = cal.rows + extra
+            return _state(mic, name, rows, now, cal.days, verified=True, extended=market.extended)
         rows = regular_rows(market, today - timedelta(days=7), 21)
-        return _state(mic, name, rows, now, None, verified=False)
+        return _state(mic, name, rows, now, None, verified=False, extended=market.extended)
 
     def states(self, now: datetime, codes: Iterable[str] = tuple(MIC_NAMES)) -> list[MarketState]:
         return [self.state(c, now) for c in codes]
@@ -248,6 +257,7 @@ def _state(
     trading_days: frozenset[date] | None,
     *,
     verified: bool,
+    extended: tuple[day_time, day_time] | None = None,
 ) -> MarketState:
     now_s = int(now.timestamp())
     opens = [r[0] for r in rows]
@@ -275,9 +285,26 @@ def _state(
     state = Session.CLOSED
     tz = ZoneInfo(MARKETS[CODE_OF.get(mic, mic)].tz) if CODE_OF.get(mic, mic) in MARKETS else UTC
     today = now.astimezone(tz).date()
+    if extended is not None:
+        if idx >= 0:  # after-hours of the session that closed last
+            post_end = _post_end(rows[idx][1], extended[1], tz)
+            if now_s < post_end:
+                return done(Session.POST, following[1] if following else None, post_end)
+        if following is not None:  # pre-market of the next session, on its own day
+            opening = datetime.fromtimestamp(following[0], tz)
+            pre_start = datetime.combine(opening.date(), extended[0], tzinfo=tz)
+            if pre_start.timestamp() <= now_s:
+                return done(Session.PRE, following[1], following[0])
     if trading_days is not None and today.weekday() < 5 and today not in trading_days:
         state = Session.HOLIDAY
     return done(state, following[1] if following else None, following[0] if following else None)
+
+
+def _post_end(close: int, latest: day_time, tz: tzinfo) -> int:
+    """End of the after-hours session of a close: four hours later, at most ``latest`` local."""
+    closing = datetime.fromtimestamp(close, tz)
+    cap = datetime.combine(closing.date(), latest, tzinfo=closing.tzinfo)
+    return int(min(closing + POST_AT_MOST, cap).timestamp())
 
 
 def _at(epoch: int) -> datetime:

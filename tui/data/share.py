@@ -7,9 +7,10 @@ plus a heartbeat with every renewal. The others are viewers: they start from the
 and follow the channel, and try for the lease when it expires, so a fetcher that dies or hangs
 is replaced within the lease time; the new fetcher starts from the last snapshot.
 
-Publishing and renewing are *fenced*: a Lua script checks that the lease still holds this
-node's token before it writes, so a fetcher that hung past its lease and wakes up cannot
-overwrite its successor's snapshots; it learns it lost the lease and becomes a viewer.
+Publishing and renewing are *fenced* (tui.data.share_lease): a Lua script checks that the
+lease still holds this node's token before it writes, so a fetcher that hung past its lease
+and wakes up cannot overwrite its successor's snapshots; it learns it lost the lease and
+becomes a viewer.
 
 Without Redis: at start the node fetches on its own (standalone) and retries in the
 background. Lost mid-run: a viewer keeps its last snapshot, marked stale with the reason; one
@@ -37,6 +38,7 @@ from tui.config import Config
 from tui.data.clock import Clock
 from tui.data.engine import Engine
 from tui.data.sanitize import sanitize_text
+from tui.data.share_lease import Lease, raise_if_cancelled, redis_client
 from tui.data.share_lock import LocalLock
 from tui.data.share_url import display_url, scrub
 from tui.data.share_wire import (
@@ -60,38 +62,6 @@ log = logging.getLogger("marketmon.share")
 LAST_TTL_MS = 24 * 3600 * 1000  # the last snapshot outlives its fetcher by a day
 COALESCE = 0.25  # seconds: answers that arrive together make one published snapshot
 ENGINE_STOP = 5.0  # seconds: the longest the node waits for its engine to stop
-
-# KEYS: lease, last, channel. ARGV: token, message, ttl of the last-value key ("" = leave it).
-_PUBLISH = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
-redis.call('PUBLISH', KEYS[3], ARGV[2])
-return 1
-"""
-_RENEW = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', KEYS[2], ARGV[2])
-return 1
-"""
-
-
-def _raise_if_cancelled() -> None:
-    """Re-raise a cancellation of this task that a library swallowed.
-
-    redis-py (8.1, Python 3.11) can lose a ``cancel()`` that lands while it drops a dead
-    connection: the call then ends in ``ConnectionError`` (or returns) with the cancel
-    still pending on the task. The node's loop would catch that as an outage and go on
-    retrying for ever, so a node stopped while Redis is down sometimes never stopped.
-    ``Task.cancelling()`` still counts the request: honour it at every turn of the loops.
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 class Role(StrEnum):
@@ -153,6 +123,7 @@ class ShareNode:
         self.on_update = on_update or (lambda: None)
         self.lock = lock if lock is not None else LocalLock(keys.desk)
         self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+        self.lease = Lease(keys, self.token, self.lease_ms)
         self.role = Role.STANDALONE
         self.connected = False
         self.current: MarketSnapshot | None = None  # the last snapshot received or published
@@ -217,13 +188,13 @@ class ShareNode:
                     if self._lost:
                         log.info("Redis %s is back: rejoining", self.where)
                     self._release_local_fallback()
-                    if not await self._acquire(client):
+                    if not await self.lease.acquire(client):
                         await self._follow(client)  # returns once it holds the lease
                     while True:
                         await self._lead(client)  # returns when the lease is lost
                         await self._follow(client)
                 except (RedisError, OSError) as exc:
-                    _raise_if_cancelled()
+                    raise_if_cancelled()
                     await self._offline(self._describe(exc))
                 finally:
                     with contextlib.suppress(Exception):
@@ -239,9 +210,7 @@ class ShareNode:
             return
         client = self._client(timeout=1.0)  # quitting must not wait on a dead Redis
         try:
-            await client.eval(
-                _RELEASE, 2, self.keys.lease, self.keys.channel, self.token, released_message()
-            )
+            await self.lease.release(client, released_message())
             log.info("released the lease on %s", self.where)
         except Exception as exc:
             log.warning("could not release the lease: %s", self._describe(exc))
@@ -250,21 +219,7 @@ class ShareNode:
                 await client.aclose()
 
     def _client(self, timeout: float | None = None) -> Redis:
-        from redis.asyncio import from_url
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        # Every call is bounded by the socket timeouts, and redis-py does not retry on its
-        # own (its retry path reconnects and sleeps; the node's loop retries instead).
-        timeout = timeout or max(2.0, self.renew_every)
-        return from_url(
-            self.url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry_on_timeout=False,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0,
-        )
+        return redis_client(self.url, timeout or max(2.0, self.renew_every))
 
     def _describe(self, exc: BaseException) -> str:
         """An error for the screen and the logs: no password, and no bytes that a hostile
@@ -298,10 +253,6 @@ class ShareNode:
 
     # --- fetcher ---------------------------------------------------------------------------
 
-    async def _acquire(self, client: Redis) -> bool:
-        got = await client.set(self.keys.lease, self.token, nx=True, px=self.lease_ms)
-        return bool(got)
-
     async def _lead(self, client: Redis) -> None:
         """Fetch and publish while the lease holds; return when it is lost."""
         self.role = Role.FETCHER
@@ -317,7 +268,7 @@ class ShareNode:
         self.on_update()
         renew_at = time.monotonic() + self.renew_every
         while True:
-            _raise_if_cancelled()
+            raise_if_cancelled()
             wait = renew_at - time.monotonic()
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
@@ -330,26 +281,20 @@ class ShareNode:
                 if snapshot is not None and not await self._publish(client, snapshot):
                     break
             if time.monotonic() >= renew_at:
-                if not await client.eval(
-                    _RENEW, 1, self.keys.lease, self.token, str(self.lease_ms)
-                ):
+                if not await self.lease.renew(client):
                     break
                 renew_at = time.monotonic() + self.renew_every
-                if not await self._fenced(client, heartbeat_message(self.clock.now()), ""):
+                if not await self.lease.publish(client, heartbeat_message(self.clock.now()), None):
                     break
         log.warning("lost the lease on %s (another instance fetches now)", self.where)
         self.role = Role.VIEWER
 
     async def _publish(self, client: Redis, snapshot: MarketSnapshot) -> bool:
-        ok = await self._fenced(client, snapshot_message(snapshot), str(LAST_TTL_MS))
+        ok = await self.lease.publish(client, snapshot_message(snapshot), LAST_TTL_MS)
         if ok:
             self.current = snapshot
             self.published += 1
         return ok
-
-    async def _fenced(self, client: Redis, message: bytes, last_ttl: str) -> bool:
-        keys = (self.keys.lease, self.keys.last, self.keys.channel)
-        return bool(await client.eval(_PUBLISH, 3, *keys, self.token, message, last_ttl))
 
     def _engine_changed(self) -> None:
         self._changed.set()
@@ -374,8 +319,10 @@ class ShareNode:
 
     async def _follow(self, client: Redis) -> None:
         """Show what the fetcher publishes; return when this node has taken the lease."""
-        await self._stop_engine()
+        # The role first: while the engine stops (an await) this node no longer fetches, and
+        # nothing may read it as standalone or fetcher meanwhile.
         self.role = Role.VIEWER
+        await self._stop_engine()
         self._heard = time.monotonic()
         self.on_update()
         pubsub: Any = client.pubsub()
@@ -384,17 +331,17 @@ class ShareNode:
             self._receive(await client.get(self.keys.last), initial=True)
             next_try = time.monotonic()
             while True:
-                _raise_if_cancelled()
+                raise_if_cancelled()
                 now = time.monotonic()
                 if self._try_now:  # the fetcher left cleanly: no need to wait for expiry
                     self._try_now, next_try = False, now
                 if now >= next_try:
-                    if await self._acquire(client):
+                    if await self.lease.acquire(client):
                         return
                     # Next try at the expiry when it is near, else a renewal period from now
                     # (the key may be deleted or replaced meanwhile): never late by more
                     # than a few ms once a dead fetcher's lease runs out.
-                    ttl = await client.pttl(self.keys.lease)  # ms; -2 gone, -1 no expiry
+                    ttl = await self.lease.ttl_ms(client)  # -2 gone, -1 no expiry
                     wait = ttl / 1000 if ttl > 0 else (0.05 if ttl == -2 else self.renew_every)
                     next_try = time.monotonic() + min(wait, self.renew_every) + 0.005
                 timeout = max(0.01, min(1.0, next_try - time.monotonic()))

@@ -61,6 +61,8 @@ def _rows(pane: PaneSnapshot, snap: MarketSnapshot) -> list[list[Text]]:
             status = "no data"
         if q.stale_reason is StaleReason.CLOSED and q.session_date is not None:
             status = f"{q.session_date:%a} close"  # which session the price is from
+            if q.session is not None and q.session.value in fmt.EXTENDED_SESSIONS:
+                status = f"{q.session.value}, {status}"  # "post, Fri close"
         if q.futures is not None and q.futures.change_pct is not None:
             status += f" · {q.futures.symbol} {fmt.percent(q.futures.change_pct)}"
         change = (

@@ -21,6 +21,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("Fri cl.", "legend-closed", "the market is closed: the price is Friday's close"),
     ("lunch", "legend-closed", "the market is at its lunch break"),
     ("ES=F / F-2.6%", "legend-closed", "cash closed: the move shown is its future's"),
+    ("pre Fri", "legend-closed", "pre-market (post: after-hours): still Friday's close"),
     ("NY?", "legend-closed", "header: regular hours only, holidays not verified yet"),
     ("!", "legend-failing", "prefix: the source is failing; the last good value is shown"),
     ("4m", "legend-delayed", "age in this colour: older than the source's refresh (delayed)"),

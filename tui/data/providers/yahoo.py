@@ -171,10 +171,10 @@ def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
     if last is None or as_of is None:
         raise FetchError(ErrorKind.NO_DATA, "no price in chart response")
 
-    session = meta.get("currentTradingPeriod")
-    regular = session.get("regular") if isinstance(session, dict) else None
-    start = from_epoch(finite(regular.get("start"))) if isinstance(regular, dict) else None
-    end = from_epoch(finite(regular.get("end"))) if isinstance(regular, dict) else None
+    periods = meta.get("currentTradingPeriod")
+    start, end = trading_period(periods, "regular")
+    pre_start, pre_end = trading_period(periods, "pre")
+    post_start, post_end = trading_period(periods, "post")
 
     day = _session_bars(bars, meta, as_of, tz)
     high, low = _day_range(meta, result, {t for t, _ in day})
@@ -194,7 +194,27 @@ def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
         series=[p for _, p in day],
         decimals=price_hint(meta),
         response_symbol=sanitize_optional(meta.get("symbol"), 40),
+        pre_start=pre_start,
+        pre_end=pre_end,
+        post_start=post_start,
+        post_end=post_end,
     )
+
+
+def trading_period(periods: object, name: str) -> tuple[datetime | None, datetime | None]:
+    """``(start, end)`` of one of ``currentTradingPeriod``'s ``pre``, ``regular``, ``post``.
+
+    Futures, FX, crypto and yields come with zero-length ``pre`` and ``post`` periods (start ==
+    end): they have none, so those, like a missing or reversed period, are ``(None, None)``.
+    """
+    period = periods.get(name) if isinstance(periods, dict) else None
+    if not isinstance(period, dict):
+        return None, None
+    start = from_epoch(finite(period.get("start")))
+    end = from_epoch(finite(period.get("end")))
+    if start is None or end is None or end <= start:
+        return None, None
+    return start, end
 
 
 MAX_DECIMALS = 8
