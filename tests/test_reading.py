@@ -232,7 +232,7 @@ async def test_detail_offline_names_the_last_error_and_labels_the_reference() ->
 
     from tui.data.errors import ErrorKind, SourceError
     from tui.data.snapshot import SourceHealth
-    from tui.screens.detail import last_error, reference_label
+    from tui.screens.detail_parts import last_error, reference_label
 
     app = frozen_demo_app()
     async with app.run_test(size=(120, 40)) as pilot:

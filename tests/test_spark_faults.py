@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -88,12 +89,15 @@ async def test_a_host_wide_429_stops_every_request_to_the_host(server: FaultServ
         assert info.value.kind is ErrorKind.RATE_LIMITED
         sent = len(server.requests)
         assert 1 <= sent <= 3  # batches already on the wire when the 429 came back
-        for _ in range(10):
+        for _ in range(9):  # more than the deadline (10 s) left: refused, not sent
             clock.advance(11.9)
             with pytest.raises(FetchError):
                 await provider.fetch(SYMBOLS)
         assert len(server.requests) == sent  # nothing within Retry-After
         server.clear()
-        clock.advance(2)
-        result = await provider.fetch(SYMBOLS)
+        clock.advance(13)
+        # After the pause the three batches leave one token at a time (no budget: 1 a second).
+        task = asyncio.create_task(provider.fetch(SYMBOLS))
+        await clock.run_for(3)
+        result = await task
     assert result.frame.height == 45

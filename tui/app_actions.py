@@ -83,8 +83,9 @@ class AppActions(App[None]):
         from tui.screens.detail import DetailScreen
 
         if self.snapshot is not None:
+            bars = self.engine.bars if self.engine is not None else None
             self.push_screen(
-                DetailScreen(self.snapshot, message.pane, message.symbol, self.true_now)
+                DetailScreen(self.snapshot, message.pane, message.symbol, self.true_now, bars)
             )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

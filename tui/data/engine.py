@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
@@ -38,6 +38,9 @@ from tui.data.sigma import SigmaStep
 from tui.data.snapshot import Headline, HeadlineResult, MacroValue, MarketSnapshot
 from tui.data.source_state import SourceState
 from tui.data.store import QuoteStore
+
+if TYPE_CHECKING:
+    from tui.data.bars import BarBook
 
 
 class HeadlineFeed(Protocol):
@@ -97,6 +100,8 @@ class Engine(EngineLoops):
         self.macro: tuple[MacroValue, ...] = ()
         self._macro_errors: tuple[SourceError, ...] = ()
         self._calendar_job: asyncio.Task[None] | None = None
+        # Per-symbol OHLC bars for the detail view, fetched on demand (live Yahoo only).
+        self.bars: BarBook | None = None
         self._chains = self._build_chains()
         self._chain_frame = pl.DataFrame(
             [

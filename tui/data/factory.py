@@ -19,6 +19,8 @@ from tui.data.sessions import SessionBook, default_cache_dir
 if TYPE_CHECKING:
     import httpx
 
+    from tui.data.bars import BarBook
+
 DEMO = "demo"
 
 
@@ -47,6 +49,7 @@ def build_engine(
     headlines: HeadlineFeed | None
     macro: MacroFeed | None = None
     daily: HistorySource | None = None
+    bars: BarBook | None = None
     symbols = [i.symbol for i in config.instruments()]
     if demo:
         from tui.data.demo import DemoHeadlines, DemoQuoteProvider
@@ -114,6 +117,13 @@ def build_engine(
             daily = DailyHistory(
                 fetcher, config.providers["yahoo"].base_url, symbols, clock, history_cache
             )
+        if "yahoo" in providers:
+            from functools import partial
+
+            from tui.data.bars import BarBook, fetch_yahoo_bars
+
+            base = config.providers["yahoo"].base_url
+            bars = BarBook(partial(fetch_yahoo_bars, fetcher, base), clock)
     settings = EngineSettings(
         chains=chains,
         intervals=intervals,
@@ -123,7 +133,7 @@ def build_engine(
         futures={name: pane.futures for name, pane in config.panes.items() if pane.futures},
     )
     book = sessions if sessions is not None else SessionBook(default_cache_dir())
-    return Engine(
+    engine = Engine(
         config.instruments() + config.futures_instruments(),
         providers,
         settings,
@@ -135,6 +145,8 @@ def build_engine(
         macro=macro,
         truth=truth,
     )
+    engine.bars = bars
+    return engine
 
 
 def host_budgets(config: Config, used: set[str]) -> dict[str, float]:

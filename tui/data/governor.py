@@ -4,8 +4,12 @@ Upstreams rate-limit per client IP for a whole host, not per symbol or per provi
 429 every further request to that host only extends the ban. So every request any provider
 makes goes through one :class:`Governor` (applied inside the shared ``Fetcher``) keyed by
 *service*, and a 429, a 503 with ``Retry-After`` or Binance's 418 pauses the whole service.
-While paused, requests are refused locally (never sent) with a typed ``RATE_LIMITED`` error that
-carries the remaining wait, so the engine backs off and the status line can count down.
+Requests that arrive during a pause are never sent while it lasts. One whose pause ends within
+its own deadline budget waits for the end, then takes a token like any other; one whose pause
+outlasts that budget is refused at once with a typed ``RATE_LIMITED`` error carrying the
+remaining wait, so its row says ``rate-ltd`` and the status line counts down. A pause empties
+the bucket and stops its refill until the pause ends, so the waiters go out one token at a time
+afterwards, not in a burst; at most :data:`MAX_WAITERS` wait per service, later ones are refused.
 
 Yahoo's ``query1`` and ``query2`` hosts are one service behind one limiter, so they share one
 key (:func:`service_key`).
@@ -42,6 +46,14 @@ BACKOFF_CAP = 600.0
 # A bucket holds this many seconds' worth of its budget, so a refresh's burst goes out at once.
 BURST_SECONDS = 10.0
 PAUSING_STATUSES = frozenset({429, 418})
+# Requests allowed to wait out one service's pause; more are refused (waiters never pile up).
+MAX_WAITERS = 64
+# A service without a budget refills at this rate after a pause (then is unlimited again), so
+# the end of a pause never releases its waiters at once.
+RECOVERY_PER_SECOND = 1.0
+# Float slack: a sleep of exactly the time left can wake a hair early, and a virtual clock at
+# t = 9 s cannot move by 1e-16; without it such a request would spin.
+EPSILON = 1e-6
 
 
 def service_key(url_or_host: str) -> str:
@@ -72,6 +84,7 @@ class HostState:
     tokens: float  # requests that may go out right now
     budget_per_minute: float | None  # None: no rate budget, only the concurrency cap
     in_flight: int
+    waiting: int = 0  # requests waiting for the pause to end
 
 
 @dataclass
@@ -86,13 +99,35 @@ class _Host:
     reason: str | None = None
     strikes: int = 0  # consecutive pausing answers without Retry-After
     in_flight: int = 0
+    waiting: int = 0
+    recovering: bool = False  # an unbudgeted service refilling slowly after a pause
+
+    @property
+    def refill_rate(self) -> float | None:
+        """Tokens per second now (``None``: unlimited)."""
+        if self.rate is None and self.recovering:
+            return RECOVERY_PER_SECOND
+        return self.rate
 
     def refill(self, now: float) -> None:
-        if self.rate is None:
+        if now <= self.stamp:
+            return  # ``stamp`` is the end of a pause: nothing refills before it
+        rate = self.refill_rate
+        if rate is None:
             self.tokens = self.capacity
         else:
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * rate)
+            if self.rate is None and self.tokens >= self.capacity:
+                self.recovering = False
         self.stamp = now
+
+    def pause_until(self, until: float) -> None:
+        """Stop sending until ``until``: the bucket keeps at most one token and refills only
+        from then on, so the requests that waited leave at the budget's pace."""
+        self.paused_until = until
+        self.tokens = min(self.tokens, 1.0)
+        self.stamp = max(self.stamp, until)
+        self.recovering = self.rate is None
 
 
 @dataclass
@@ -127,44 +162,59 @@ class Governor:
             )
         return host
 
-    def _refuse_if_paused(self, host: _Host) -> None:
-        left = host.paused_until - self.clock.monotonic()
-        if left > 0:
-            self.refused += 1
-            raise FetchError(
-                ErrorKind.RATE_LIMITED,
-                f"{host.key} paused after {host.reason or 'rate limit'}; not sent",
-                retry_after=left,
-            )
+    async def _wait_out_pause(self, host: _Host, deadline: float | None) -> None:
+        """Return once ``host`` is not paused: at once, or after waiting for the pause to end
+        when it ends before ``deadline`` (monotonic); else raise ``RATE_LIMITED``."""
+        while (left := host.paused_until - (now := self.clock.monotonic())) > EPSILON:
+            if deadline is None or now + left > deadline or host.waiting >= MAX_WAITERS:
+                self.refused += 1
+                raise FetchError(
+                    ErrorKind.RATE_LIMITED,
+                    f"{host.key} paused after {host.reason or 'rate limit'}; not sent",
+                    retry_after=left,
+                )
+            host.waiting += 1
+            try:
+                await self.clock.sleep(left)
+            finally:
+                host.waiting -= 1
 
     @contextlib.asynccontextmanager
-    async def slot(self, url: str) -> AsyncIterator[str]:
+    async def slot(self, url: str, budget: float | None = None) -> AsyncIterator[str]:
         """Hold one request's place: never during a pause, within budget and concurrency.
 
-        Yields the service key. Raises ``FetchError(RATE_LIMITED)`` instead of sending when
-        the service is paused, also when the pause began while this request waited its turn.
+        ``budget``: how long this request may wait for a pause to end (its deadline); ``None``
+        refuses during any pause. Yields the service key. Raises ``FetchError(RATE_LIMITED)``
+        instead of sending when the pause outlasts the budget, also when a pause began while
+        this request waited its turn and outlasts what is left of it.
         """
         host = self._host(service_key(url))
-        self._refuse_if_paused(host)
-        await self._take_token(host)
-        async with host.semaphore:
-            self._refuse_if_paused(host)
-            host.in_flight += 1
-            try:
-                yield host.key
-            finally:
-                host.in_flight -= 1
-
-    async def _take_token(self, host: _Host) -> None:
+        deadline = None if budget is None else self.clock.monotonic() + budget
         while True:
+            await self._wait_out_pause(host, deadline)
+            await self._take_token(host, deadline)
+            await host.semaphore.acquire()
+            if host.paused_until - self.clock.monotonic() <= EPSILON:
+                break
+            host.semaphore.release()  # paused while it queued: wait again (or be refused)
+        host.in_flight += 1
+        try:
+            yield host.key
+        finally:
+            host.in_flight -= 1
+            host.semaphore.release()
+
+    async def _take_token(self, host: _Host, deadline: float | None) -> None:
+        while True:
+            await self._wait_out_pause(host, deadline)
             now = self.clock.monotonic()
             host.refill(now)
-            if host.tokens >= 1.0:
-                host.tokens -= 1.0
+            if host.tokens >= 1.0 - EPSILON:
+                host.tokens = max(0.0, host.tokens - 1.0)
                 return
-            assert host.rate is not None  # an unlimited bucket is always full
-            await self.clock.sleep((1.0 - host.tokens) / host.rate)
-            self._refuse_if_paused(host)
+            rate = host.refill_rate
+            assert rate is not None  # an unlimited bucket is always full
+            await self.clock.sleep((1.0 - host.tokens) / rate)
 
     def observe(self, url: str, status: int, retry_after: float | None) -> float | None:
         """Record an answer; pause the service on 429/418 (or 503 with ``Retry-After``).
@@ -181,7 +231,7 @@ class Governor:
                 pause = raw / 2 + self.rng.uniform(0, raw / 2)
             until = self.clock.monotonic() + pause
             if until > host.paused_until:
-                host.paused_until = until
+                host.pause_until(until)
                 host.reason = f"HTTP {status}"
             return pause
         if 200 <= status < 300:
@@ -211,6 +261,7 @@ class Governor:
                     tokens=host.tokens,
                     budget_per_minute=host.rate * 60.0 if host.rate is not None else None,
                     in_flight=host.in_flight,
+                    waiting=host.waiting,
                 )
             )
         return tuple(out)

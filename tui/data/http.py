@@ -4,10 +4,8 @@ httpx's read timeout bounds each socket read, not the whole response, so a serve
 byte a second would hold a request for ever; every request here runs under an overall deadline
 and stops reading once the body passes a size cap.
 
-The cap applies to the *decoded* body with memory that stays about the cap: httpx's own decoders
-inflate a whole network chunk at once (64 KB of a gzip bomb becomes ~64 MB before anyone can
-count it), so the raw bytes are read and inflated here with ``zlib`` in bounded pieces. Only
-``gzip`` and ``deflate`` are asked for and anything else is refused as unparseable.
+The cap applies to the *decoded* body with memory that stays about the cap: the raw bytes are
+read and inflated in bounded pieces (tui/data/http_decode.py).
 
 A request that fails on a *reused* keep-alive connection before any answer arrived (the server
 closed it while idle, or an earlier response whose ``Content-Length`` lied short left stray bytes
@@ -18,11 +16,9 @@ otherwise one bad answer would fail an unrelated request after it.
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
-import socket
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -32,8 +28,11 @@ import httpx
 
 from tui.data.backoff import parse_retry_after
 from tui.data.errors import ErrorKind, FetchError
+from tui.data.failover import Failover, is_outage, is_unreachable
 from tui.data.governor import Governor, clamp_retry_after
+from tui.data.http_decode import ACCEPT_ENCODING, decoders, feed, finish
 from tui.data.sanitize import sanitize_text
+from tui.data.transport_errors import describe_transport
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -42,10 +41,6 @@ USER_AGENT = (
 DEFAULT_DEADLINE = 10.0
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_PER_HOST = 10
-# The only content codings decoded here; servers must not send others (RFC 9110 §12.5.3).
-ACCEPT_ENCODING = "gzip, deflate"
-_PIECE = 64 * 1024  # most decoded bytes produced by one inflate step
-_MAX_CODINGS = 2  # "gzip, gzip" at most: more layers are an attack, not a server
 MAX_CONNECTIONS = 32
 # Idle connections are kept for every host and longer than a refresh interval: with 16 kept
 # and httpx's 5 s expiry, every 30 s poll opened new connections, TCP and TLS handshakes
@@ -146,10 +141,14 @@ class Fetcher:
     user_agent: str | None = None  # overrides the client's User-Agent ([general] user_agent)
     # Called with every answer's headers (tui/data/clock_truth.py reads their Date).
     on_response: Callable[[Mapping[str, str]], None] | None = None
+    # Mirror hosts tried once when a host is down; default: Yahoo's query1 <-> query2.
+    failover: Failover | None = None
 
     def __post_init__(self) -> None:
         if self.governor is None:
             self.governor = Governor(per_host=self.per_host)
+        if self.failover is None:
+            self.failover = Failover(self.governor.clock)
 
     @property
     def gov(self) -> Governor:
@@ -165,12 +164,49 @@ class Fetcher:
     ) -> HttpResponse:
         """Fetch ``url``; raise :class:`FetchError` on transport failure, deadline or size.
 
-        Raises ``FetchError(RATE_LIMITED)`` without sending while the URL's service is paused.
+        A request that arrives while the URL's service is paused waits for the pause to end
+        when it ends within ``deadline``, else raises ``FetchError(RATE_LIMITED)`` unsent; then
+        it has its whole ``deadline`` to be answered. A host with a mirror (Yahoo's query1 and
+        query2) that answers 5xx or cannot be reached is asked once more on the mirror, within
+        what is left of the deadline, and avoided for a while (tui/data/failover.py).
         """
-        async with self.gov.slot(url):
+        failover = self.failover
+        target = failover.route(url) if failover is not None else url
+        started = asyncio.get_running_loop().time()
+        outcome: HttpResponse | FetchError
+        try:
+            outcome = await self._get_once(target, params, headers, self.deadline)
+        except FetchError as exc:
+            if failover is None or not is_unreachable(exc):
+                raise
+            outcome = exc
+        else:
+            paused = self.gov.paused_for(target) > 0  # a 503 with Retry-After: a rate limit
+            if failover is None or not is_outage(outcome.status, paused):
+                return outcome
+        alternative = failover.alternative(target)
+        left = self.deadline - (asyncio.get_running_loop().time() - started)
+        if alternative is not None:
+            failover.mark_down(target)
+        if alternative is None or left <= 0:
+            if isinstance(outcome, FetchError):
+                raise outcome
+            return outcome
+        failover.switched += 1
+        return await self._get_once(alternative, params, headers, left)
+
+    async def _get_once(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        deadline: float,
+    ) -> HttpResponse:
+        """One governed attempt at ``url`` within ``deadline`` seconds."""
+        async with self.gov.slot(url, budget=deadline):
             self.requests += 1
             try:
-                async with asyncio.timeout(self.deadline):
+                async with asyncio.timeout(deadline):
                     resp = await self._read_retrying(url, params, headers)
                 self.gov.observe(url, resp.status, _retry_after(resp))
                 if self.on_response is not None:
@@ -183,7 +219,7 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 raise FetchError(ErrorKind.TIMEOUT, f"timed out: {type(exc).__name__}") from exc
             except httpx.TransportError as exc:
-                raise FetchError(ErrorKind.NETWORK, _describe_transport(exc)) from exc
+                raise FetchError(ErrorKind.NETWORK, describe_transport(exc)) from exc
             except httpx.DecodingError as exc:
                 raise FetchError(ErrorKind.PARSE, f"undecodable body: {exc}") from exc
             except httpx.TooManyRedirects as exc:
@@ -256,19 +292,19 @@ class Fetcher:
 
     async def _read_body(self, resp: httpx.Response) -> bytes:
         """The decoded body, refusing more than ``max_bytes`` raw or decoded bytes."""
-        decoders = _decoders(resp.headers.get("content-encoding"))
+        layers = decoders(resp.headers.get("content-encoding"))
         body = bytearray()
         raw = 0
         async for chunk in resp.aiter_raw():
             raw += len(chunk)
             if raw > self.max_bytes:
                 raise self._too_large(resp)
-            for piece in _feed(decoders, chunk):
+            for piece in feed(layers, chunk):
                 if len(body) + len(piece) > self.max_bytes:
                     raise self._too_large(resp)
                 body += piece
         if raw:  # an empty body needs no decoding, whatever its headers say
-            for piece in _finish(decoders):
+            for piece in finish(layers):
                 if len(body) + len(piece) > self.max_bytes:
                     raise self._too_large(resp)
                 body += piece
@@ -282,116 +318,7 @@ class Fetcher:
         )
 
 
-# --- content decoding -----------------------------------------------------------------------
-
-
-class _Inflater:
-    """Incremental gzip/deflate decoding that never produces more than ``_PIECE`` bytes a step."""
-
-    def __init__(self, coding: str) -> None:
-        self._gzip = coding in ("gzip", "x-gzip")
-        # "deflate" is meant to be zlib-wrapped, but some servers send a raw deflate stream.
-        self._sniff = not self._gzip
-        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        pending = data
-        while not self._obj.eof:
-            try:
-                out = self._obj.decompress(pending, _PIECE)
-            except zlib.error:
-                if not self._sniff:
-                    raise
-                self._sniff = False
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                out = self._obj.decompress(pending, _PIECE)
-            self._sniff = False
-            if out:
-                yield out
-            pending = self._obj.unconsumed_tail
-            # A full piece may leave output pending inside zlib even with no input left.
-            if not pending and len(out) < _PIECE:
-                return
-        # Bytes after the end of the stream are ignored, as browsers do.
-
-    def finish(self) -> Iterator[bytes]:
-        yield from self.feed(b"")
-        if not self._obj.eof:
-            raise FetchError(ErrorKind.PARSE, "compressed body ended early")
-
-
-def _decoders(header: str | None) -> list[_Inflater]:
-    """Decoders in the order to apply them (the reverse of the order the server encoded in)."""
-    codings = [c.strip().lower() for c in (header or "").split(",")]
-    codings = [c for c in codings if c and c != "identity"]
-    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
-    if unknown:
-        raise FetchError(ErrorKind.PARSE, f"unsupported content encoding {unknown[0]!r}")
-    if len(codings) > _MAX_CODINGS:
-        raise FetchError(ErrorKind.PARSE, f"{len(codings)} layers of content encoding")
-    return [_Inflater(c) for c in reversed(codings)]
-
-
-def _feed(decoders: Sequence[_Inflater], data: bytes) -> Iterator[bytes]:
-    if not decoders:
-        if data:
-            yield data
-        return
-    for piece in decoders[0].feed(data):
-        yield from _feed(decoders[1:], piece)
-
-
-def _finish(decoders: Sequence[_Inflater]) -> Iterator[bytes]:
-    if not decoders:
-        return
-    for piece in decoders[0].finish():
-        yield from _feed(decoders[1:], piece)
-    yield from _finish(decoders[1:])
-
-
 # --- errors ---------------------------------------------------------------------------------
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what caused it, through exception groups (bounded: chains can be cycles)."""
-    queue: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while queue and len(seen) < 32:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if isinstance(current, BaseExceptionGroup):
-            queue.extend(current.exceptions)
-        for nxt in (current.__cause__, current.__context__):
-            if nxt is not None:
-                queue.append(nxt)
-
-
-def _describe_transport(exc: httpx.TransportError) -> str:
-    for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
-            return "DNS lookup failed"
-        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
-            return "connection refused"
-        if isinstance(cause, OSError) and cause.errno in (errno.ECONNRESET, errno.EPIPE):
-            return "connection reset"
-    text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or "temporary failure in name resolution" in lowered
-    ):
-        return "DNS lookup failed"
-    if "connection refused" in lowered:
-        return "connection refused"
-    if "reset" in lowered:
-        return "connection reset"
-    if "without sending complete message body" in lowered:
-        return "connection closed before the whole body arrived"
-    return f"{type(exc).__name__}: {text}"
 
 
 def _server_date(headers: Mapping[str, str]) -> datetime | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,10 +25,26 @@ from textual_plotext import PlotextPlot
 
 from tui import format as fmt
 from tui.data.sigma import is_rate
-from tui.data.snapshot import Headline, MarketSnapshot, Quote, StaleReason
+from tui.data.snapshot import MarketSnapshot, Quote, StaleReason
 from tui.messages import SnapshotUpdated
+from tui.screens.detail_bars import bars_line, draw_candles
+from tui.screens.detail_parts import (
+    direction,
+    find_quote,
+    finite_points,
+    last_error,
+    local,
+    local_clock,
+    reference_label,
+    related_headlines,
+    series_key,
+    theme_rgb,
+)
 from tui.screens.lifecycle import RELEASED, release
 from widgets.theme_styles import FEW_COLOURS, cell_styles, color_system
+
+if TYPE_CHECKING:
+    from tui.data.bars import BarBook, Bars
 
 STALE_TEXT: dict[StaleReason, str] = {
     StaleReason.CLOSED: "market closed",
@@ -62,52 +78,6 @@ AGE_REFRESH_SECONDS = 5.0
 MAX_X_TICKS = 6
 
 
-def local(when: datetime) -> datetime:
-    """``when`` in the machine's time zone (naive values are taken as UTC, as the data layer is)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone()
-
-
-def local_clock(when: datetime | None, now: datetime) -> str:
-    """HH:MM:SS local, with the date in front when it is not today."""
-    if when is None:
-        return "—"
-    moment = local(when)
-    if moment.date() == local(now).date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def direction(value: float | None) -> str:
-    """The CSS class for a move: ``up``, ``down`` or ``flat`` (unknown or zero)."""
-    if value is None or not math.isfinite(value) or value == 0:
-        return "flat"
-    return "up" if value > 0 else "down"
-
-
-def related_headlines(snapshot: MarketSnapshot, symbol: str) -> list[Headline]:
-    """Headlines naming ``symbol``, newest first (undated ones last)."""
-    found = [h for h in snapshot.headlines if symbol in h.related]
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(found, key=lambda h: local(h.sort_time) if h.sort_time else epoch, reverse=True)
-
-
-def find_quote(snapshot: MarketSnapshot, pane: str, symbol: str) -> Quote | None:
-    """The quote in ``pane``, or in any pane when the symbol has moved (config reload)."""
-    in_pane = snapshot.pane(pane)
-    if in_pane is not None and (quote := in_pane.by_symbol().get(symbol)) is not None:
-        return quote
-    return next((q for q in snapshot.quotes if q.symbol == symbol), None)
-
-
-def _series_key(quote: Quote | None) -> tuple[object, ...]:
-    """What the chart depends on: redrawing is skipped when this has not changed."""
-    if quote is None:
-        return ()
-    return (quote.series, quote.series_time, quote.prev_close, quote.source)
-
-
 class Chart(PlotextPlot):
     """textual-plotext's plot, minus its leak: it subscribes to the app's theme signal and
     never unsubscribes, so every chart ever shown stayed alive with its render caches."""
@@ -132,6 +102,7 @@ class DetailScreen(Screen[None]):
         pane: str,
         symbol: str,
         now: Callable[[], datetime],
+        bars: BarBook | None = None,
     ) -> None:
         super().__init__(classes="detail-screen")
         self.snapshot = snapshot
@@ -141,6 +112,8 @@ class DetailScreen(Screen[None]):
         # Kept when a later snapshot lacks the symbol, so the view never goes blank.
         self.quote: Quote | None = find_quote(snapshot, pane, symbol)
         self._drawn_key: tuple[object, ...] | None = None
+        # Live Yahoo only: the v8 chart's OHLC bars, asked for while this view is open.
+        self._bar_book = bars
         self._ages: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -153,6 +126,7 @@ class DetailScreen(Screen[None]):
             with Vertical(id="detail-chart-box"):
                 yield Chart(id="detail-chart")
                 yield Static(id="detail-no-series", markup=False)
+                yield Static(id="detail-bars", markup=False)
             with Grid(id="detail-stats"):
                 for key, label in STATS:
                     yield Label(label, id=f"label-{key}", classes="stat-label")
@@ -168,6 +142,7 @@ class DetailScreen(Screen[None]):
         self._render_stats()
         self._render_headlines()
         self._redraw_chart()
+        self._load_bars()
         self._ages = self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
     def on_unmount(self) -> None:
@@ -175,6 +150,7 @@ class DetailScreen(Screen[None]):
         release(self, self._ages)
         self.snapshot = RELEASED
         self.quote = None
+        self._bar_book = None
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
         """Re-render from the new snapshot; the chart only when its data changed."""
@@ -188,8 +164,9 @@ class DetailScreen(Screen[None]):
         self._render_title()
         self._render_stats()
         self._render_headlines()
-        if _series_key(self.quote) != self._drawn_key:
+        if self._chart_key() != self._drawn_key:
             self._redraw_chart()
+        self._load_bars()
 
     def action_step(self, step: int) -> None:
         """The next or previous instrument of the pane, without leaving the view."""
@@ -204,6 +181,7 @@ class DetailScreen(Screen[None]):
         self._render_stats()
         self._render_headlines()
         self._redraw_chart()
+        self._load_bars()
 
     def _on_theme_changed(self, _theme: Theme) -> None:
         """The line colours come from the theme, so a theme switch redraws the chart."""
@@ -212,6 +190,46 @@ class DetailScreen(Screen[None]):
     def _refresh_ages(self) -> None:
         self._render_stats()
         self._render_headlines()
+        self._load_bars()
+
+    # --- OHLC bars (tui/data/bars.py) ------------------------------------------------------
+
+    def _book_for_symbol(self) -> BarBook | None:
+        """The bar book when this row's prices come from its source (live Yahoo), else None."""
+        book, quote = self._bar_book, self.quote
+        if book is None or quote is None or not book.serves(quote.source):
+            return None
+        return book
+
+    def _shown_bars(self) -> Bars | None:
+        book = self._book_for_symbol()
+        return book.state(self.symbol).bars if book is not None else None
+
+    def _load_bars(self) -> None:
+        """Ask for the bars when the book says they are due (at most every 60 s), in a worker;
+        re-render the line either way so ages and countdowns move."""
+        book = self._book_for_symbol()
+        line = self.query_one("#detail-bars", Static)
+        line.display = book is not None
+        if book is None:
+            return
+        if book.due(self.symbol):
+            # exit_on_error off: a bars request that fails oddly must not take the app down.
+            self.run_worker(self._fetch_bars(book, self.symbol), group="bars", exit_on_error=False)
+        self._render_bars(book, loading=True)
+
+    async def _fetch_bars(self, book: BarBook, symbol: str) -> None:
+        await book.get(symbol)
+        if self.is_mounted and symbol == self.symbol and self._bar_book is book:
+            self._render_bars(book, loading=False)
+            if self._chart_key() != self._drawn_key:
+                self._redraw_chart()
+
+    def _render_bars(self, book: BarBook, *, loading: bool) -> None:
+        places = fmt.quote_decimals(self.quote) if self.quote is not None else None
+        state = book.state(self.symbol)
+        text = bars_line(state, book.clock.monotonic(), places, local, loading)
+        self.query_one("#detail-bars", Static).update(text)
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -302,12 +320,20 @@ class DetailScreen(Screen[None]):
         body = Text("\n").join(lines) if lines else Text("No related headlines", style="italic")
         self.query_one("#detail-headlines-list", Static).update(body)
 
+    def _chart_key(self) -> tuple[object, ...]:
+        """What the chart depends on: redrawing is skipped when this has not changed."""
+        return (series_key(self.quote), self._shown_bars())
+
     def _redraw_chart(self) -> None:
         quote = self.quote
-        self._drawn_key = _series_key(quote)
+        self._drawn_key = self._chart_key()
         plot = self.query_one("#detail-chart", PlotextPlot)
         empty = self.query_one("#detail-no-series", Static)
-        points = _finite_points(quote)
+        bars = self._shown_bars()
+        if bars is not None:  # the v8 chart's bars: candles, and their closes for the ticks
+            points = [(b.time, b.close) for b in bars.complete]
+        else:
+            points = finite_points(quote)
         if quote is None or not points:
             source = quote.source if quote and quote.source else "any source"
             empty.update(Text(f"No intraday series from {source}"))
@@ -324,7 +350,7 @@ class DetailScreen(Screen[None]):
         theme = self.app.theme_variables
         if quote.prev_close is not None and math.isfinite(quote.prev_close):
             up = last >= quote.prev_close
-            muted = _theme_rgb(theme, "warning")
+            muted = theme_rgb(theme, "warning")
             plt.hline(quote.prev_close, color=muted)
             # Labelled, so the reference line is not read as part of the frame.
             plt.text(
@@ -336,9 +362,14 @@ class DetailScreen(Screen[None]):
             )
         else:
             up = last >= ys[0]
-        plt.plot(xs, ys, marker="braille", color=_theme_rgb(theme, "success" if up else "error"))
+        if bars is not None:
+            drawn = draw_candles(plt, bars, theme_rgb(theme, "success"), theme_rgb(theme, "error"))
+        else:
+            colour = theme_rgb(theme, "success" if up else "error")
+            plt.plot(xs, ys, marker="braille", color=colour)
+            drawn = ys
         # Keep the previous close in view (plotext's limits follow the data only) with headroom.
-        bounds = [*ys, quote.prev_close] if quote.prev_close is not None else ys
+        bounds = [*drawn, quote.prev_close] if quote.prev_close is not None else drawn
         low, high = min(bounds), max(bounds)
         pad = (high - low) * 0.05 or abs(high) * 0.001 or 1.0
         plt.ylim(low - pad, high + pad)
@@ -349,52 +380,3 @@ class DetailScreen(Screen[None]):
         picks = list(range(0, len(points), step))
         plt.xticks([xs[i] for i in picks], [local(points[i][0]).strftime("%H:%M") for i in picks])
         plot.refresh()
-
-
-def reference_label(quote: Quote) -> str:
-    """What the move is measured from: crypto trades round the clock, so its reference is the
-    rolling 24 h open, not a previous close."""
-    if quote.pane == "crypto" or quote.source in CRYPTO_SOURCES:
-        return "24 h open"
-    return "Previous close"
-
-
-CRYPTO_SOURCES = frozenset({"coinbase", "binance", "coingecko"})
-
-
-def last_error(snapshot: MarketSnapshot, quote: Quote) -> str | None:
-    """The latest error behind this row: its own, or its source's (any source's when no
-    source has given it a price, e.g. offline), as status and reason, never markup."""
-    mine = [e for e in snapshot.errors if e.symbol == quote.symbol]
-    wide = [
-        e
-        for e in snapshot.errors
-        if e.symbol is None and (quote.source is None or e.source == quote.source)
-    ]
-    candidates = mine or wide
-    if candidates:
-        e = candidates[-1]
-        return f"{e.source}: {fmt.error_text(e.message, e.status)}"
-    for status in snapshot.sources:
-        err = status.last_error
-        if err is None or status.name == "headlines":
-            continue
-        if quote.source is None or status.name == quote.source:
-            return f"{status.name}: {fmt.error_text(err.message, err.status)}"
-    return None
-
-
-def _finite_points(quote: Quote | None) -> list[tuple[datetime, float]]:
-    """(time, value) pairs of the series, dropping gaps (NaN/inf) and unmatched tails."""
-    if quote is None:
-        return []
-    return [
-        (t, v) for t, v in zip(quote.series_time, quote.series, strict=False) if math.isfinite(v)
-    ]
-
-
-def _theme_rgb(variables: dict[str, str], name: str) -> tuple[int, int, int]:
-    """A theme colour as plotext wants it: opaque RGB, translucent ones flattened on $surface."""
-    surface = Color.parse(variables.get("surface", "black"))
-    colour = Color.parse(variables.get(name, variables.get("foreground", "white")))
-    return (surface + colour).rgb

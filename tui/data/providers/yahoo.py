@@ -97,7 +97,7 @@ class YahooChartProvider(QuoteProvider):
             params={"symbols": ",".join(batch), "range": self.range, "interval": self.interval},
         )
         if resp.status != 200:
-            raise status_error(resp, _error_description(resp))
+            raise status_error(resp, error_description(resp))
         answers = parse_spark(resp.json(), batch, parse_chart, self.name)
         unreadable = [a for a in answers.values() if isinstance(a, FetchError)]
         if len(unreadable) == len(batch) and all(e.kind is ErrorKind.PARSE for e in unreadable):
@@ -113,7 +113,7 @@ class YahooChartProvider(QuoteProvider):
             params={"range": self.range, "interval": self.interval, "includePrePost": "false"},
         )
         if resp.status != 200:
-            raise status_error(resp, _error_description(resp))
+            raise status_error(resp, error_description(resp))
         return parse_chart(resp.json(), symbol, self.name)
 
 
@@ -128,7 +128,7 @@ def _spark_broken(exc: FetchError) -> bool:
     return 400 <= status < 500 and status not in (418, 429, 451)
 
 
-def _error_description(resp: HttpResponse) -> str | None:
+def error_description(resp: HttpResponse) -> str | None:
     """Yahoo's error bodies: ``{"chart":{"error":{...}}}`` or a bare ``{code, description}``."""
     payload = resp.json_object()
     if payload is None:
