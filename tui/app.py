@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypedDict, Unpack
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -362,64 +362,34 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
         self.notify("Paused: prices are frozen" if self.paused else "Live again", timeout=2)
 
 
-def create_app(
-    config: Config,
-    *,
-    demo: bool = False,
-    seed: int = 7,
-    scenario: str = "selloff",
-    low_bandwidth: bool = False,
-    clock: Clock | None = None,
-    client: httpx.AsyncClient | None = None,
-    animate: bool = True,
-    history: bool = False,
-    cache_path: Path | None = None,
-    record_dir: Path | None = None,
-    replay: ReplaySession | None = None,
-    panes: Sequence[str] | None = None,
-) -> MarketmonApp:
+class AppOptions(TypedDict, total=False):
+    """Everything but the config that makes one app: the CLI, the tests and the screenshot
+    script name what they need, and the factory passes it on, so the list lives once here
+    and in ``MarketmonApp.__init__`` (mypy checks the two agree)."""
+
+    demo: bool
+    seed: int
+    scenario: str
+    low_bandwidth: bool
+    clock: Clock | None
+    client: httpx.AsyncClient | None
+    animate: bool
+    history: bool
+    cache_path: Path | None
+    record_dir: Path | None
+    replay: ReplaySession | None
+    panes: Sequence[str] | None
+
+
+def create_app(config: Config, **options: Unpack[AppOptions]) -> MarketmonApp:
     """The one app factory, shared by the CLI, the tests and the screenshot script."""
-    return MarketmonApp(
-        config,
-        demo=demo,
-        seed=seed,
-        scenario=scenario,
-        low_bandwidth=low_bandwidth,
-        clock=clock,
-        client=client,
-        animate=animate,
-        history=history,
-        cache_path=cache_path,
-        record_dir=record_dir,
-        replay=replay,
-        panes=panes,
-    )
+    return MarketmonApp(config, **options)
 
 
-def run_app(
-    config: Config,
-    *,
-    demo: bool = False,
-    seed: int = 7,
-    scenario: str = "selloff",
-    low_bandwidth: bool = False,
-    cache_path: Path | None = None,
-    record_dir: Path | None = None,
-    replay: ReplaySession | None = None,
-    panes: Sequence[str] | None = None,
-) -> int:
-    app = create_app(
-        config,
-        demo=demo,
-        seed=seed,
-        scenario=scenario,
-        low_bandwidth=low_bandwidth,
-        history=replay is None,
-        cache_path=cache_path,
-        record_dir=record_dir,
-        replay=replay,
-        panes=panes,
-    )
+def run_app(config: Config, **options: Unpack[AppOptions]) -> int:
+    """Run the app in this terminal; daily history for σ unless replaying a recording."""
+    options.setdefault("history", options.get("replay") is None)
+    app = create_app(config, **options)
     app.on_first_prices = end_startup_pause
     app.run()
     return app.return_code or 0
