@@ -25,7 +25,7 @@ from urllib.parse import quote
 from tui.data.clock import Clock
 from tui.data.errors import ErrorKind, FetchError
 from tui.data.http import Fetcher, status_error
-from tui.data.providers.yahoo import error_description, price_hint
+from tui.data.providers.yahoo import chart_result, error_description, price_hint
 from tui.data.sanitize import sanitize_optional
 from tui.data.schema import finite, from_epoch
 
@@ -89,19 +89,7 @@ def parse_bars(payload: Any, symbol: str) -> Bars:
     another instrument. BAD_DATA: a bar whose high is below its low, or a price ≤ 0 (a chart
     with impossible bars is not drawn at all rather than drawn wrong).
     """
-    chart = payload.get("chart") if isinstance(payload, dict) else None
-    if not isinstance(chart, dict):
-        raise FetchError(ErrorKind.PARSE, "no 'chart' object in response")
-    error = chart.get("error")
-    if isinstance(error, dict):
-        raise FetchError(ErrorKind.NO_DATA, str(error.get("description") or error.get("code")))
-    results = chart.get("result")
-    if not isinstance(results, list) or not results or not isinstance(results[0], dict):
-        raise FetchError(ErrorKind.NO_DATA, "empty chart result")
-    result = results[0]
-    meta = result.get("meta")
-    if not isinstance(meta, dict):
-        raise FetchError(ErrorKind.PARSE, "chart result has no 'meta'")
+    result, meta = chart_result(payload)
     named = meta.get("symbol")
     if isinstance(named, str) and named.upper() != symbol.upper():
         shown = sanitize_optional(named, 40)

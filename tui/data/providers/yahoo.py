@@ -142,15 +142,19 @@ def error_description(resp: HttpResponse) -> str | None:
     return None
 
 
-def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
-    """Turn one v8 chart body into a quote row; raise ``FetchError`` for errors and drift."""
+def chart_result(payload: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first result of a v8 chart body and its ``meta``, or a typed ``FetchError``.
+
+    Shared by the quote (:func:`parse_chart`) and the detail view's bars (tui.data.bars), so
+    both read Yahoo's envelope and its error object the same way.
+    """
     chart = payload.get("chart") if isinstance(payload, dict) else None
     if not isinstance(chart, dict):
         raise FetchError(ErrorKind.PARSE, "no 'chart' object in response")
     error = chart.get("error")
     if isinstance(error, dict):
         desc = error.get("description") or error.get("code") or "error"
-        raise FetchError(ErrorKind.NO_DATA, str(desc))
+        raise FetchError(ErrorKind.NO_DATA, sanitize_text(str(desc), 200))
     results = chart.get("result")
     if not isinstance(results, list) or not results or not isinstance(results[0], dict):
         raise FetchError(ErrorKind.NO_DATA, "empty chart result")
@@ -158,6 +162,12 @@ def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
     meta = result.get("meta")
     if not isinstance(meta, dict):
         raise FetchError(ErrorKind.PARSE, "chart result has no 'meta'")
+    return result, meta
+
+
+def parse_chart(payload: Any, symbol: str, source: str = "yahoo") -> QuoteRow:
+    """Turn one v8 chart body into a quote row; raise ``FetchError`` for errors and drift."""
+    result, meta = chart_result(payload)
 
     tz = _exchange_tz(meta)
     bars = _bars(result)
