@@ -137,6 +137,10 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             sessions=self.sessions,
             pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
             panes=panes,
+            pane_grouped={
+                name: len({pane.group_of(s) for s in pane.symbols}) > 1
+                for name, pane in config.panes.items()
+            },
         )
         self.main_screen.on_ready = self._screen_ready
         # The last-known snapshot: shown until live prices replace it (None: no cache).

@@ -93,6 +93,7 @@ class MainScreen(BoardFilter):
         sessions: SessionBook | None = None,
         pane_rows: dict[str, int] | None = None,
         panes: Sequence[str] | None = None,
+        pane_grouped: dict[str, bool] | None = None,
     ) -> None:
         super().__init__()
         self.sessions = sessions
@@ -101,7 +102,9 @@ class MainScreen(BoardFilter):
         self.pane_rows: dict[str, int] = dict(pane_rows or {})
         # Panes whose rows fall in more than one group (indices by region, metals by type):
         # only those need a group column, so the others' width goes to σ or the change.
-        self.pane_grouped: dict[str, bool] = {}
+        # From the config at first, so the first layout is the one the first snapshot keeps
+        # (a different guess would lay out, and build every table's columns, twice).
+        self.pane_grouped: dict[str, bool] = dict(pane_grouped or {})
         self.plan: Plan | None = None
         self._specs: list[PaneSpec] = []
         # --pane: the ordered list of panes this instance shows (tui/pane_filter.py); the
@@ -156,12 +159,15 @@ class MainScreen(BoardFilter):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self._update_subtitles()
-        self._relayout(self.size.width, self.size.height)
-        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
         self.ready = True
         if self.on_ready is not None:
+            # First: the app may apply a snapshot at once (the cached board), which lays the
+            # panes out for its rows, headlines and macro strip; laying out for the config's
+            # guess before it would build every table's columns twice.
             self.on_ready()
+        self._update_subtitles()
+        self._relayout(self.size.width, self.size.height)  # a no-op when apply laid out
+        self._focus_now(self.query_one(f"#table-{self.active_pane}"))
 
     # --- data -------------------------------------------------------------------------------
 
