@@ -20,12 +20,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from tui.data.clock import Clock
 from tui.data.errors import ErrorKind, FetchError
-from tui.data.http import Fetcher, status_error
-from tui.data.providers.yahoo import chart_result, error_description, price_hint
+from tui.data.http import Fetcher
+from tui.data.providers.yahoo import chart_result, price_hint, request_chart
 from tui.data.sanitize import sanitize_optional
 from tui.data.schema import finite, from_epoch
 
@@ -143,14 +142,9 @@ def _price(value: object) -> float:
 
 
 async def fetch_yahoo_bars(fetcher: Fetcher, base_url: str, symbol: str) -> Bars:
-    """``GET /v8/finance/chart/SYM?range=1d&interval=5m`` through the shared, governed Fetcher."""
-    resp = await fetcher.get(
-        f"{base_url}/v8/finance/chart/{quote(symbol, safe='')}",
-        params={"range": BARS_RANGE, "interval": BARS_INTERVAL, "includePrePost": "false"},
-    )
-    if resp.status != 200:
-        raise status_error(resp, error_description(resp))
-    return parse_bars(resp.json(), symbol)
+    """The day's 5-minute bars of ``symbol``, from the v8 chart (range 1d)."""
+    payload = await request_chart(fetcher, base_url, symbol, BARS_RANGE, BARS_INTERVAL)
+    return parse_bars(payload, symbol)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tui.data.errors import ErrorKind, FetchError
-from tui.data.http import HttpResponse, status_error
+from tui.data.http import Fetcher, HttpResponse, status_error
 from tui.data.providers.base import PerSymbol, ProviderResult, QuoteProvider
 from tui.data.providers.yahoo_spark import SPARK_MAX_SYMBOLS, SPARK_PATH, batches, parse_spark
 from tui.data.sanitize import sanitize_optional, sanitize_text
@@ -106,15 +106,26 @@ class YahooChartProvider(QuoteProvider):
         return answers
 
     async def fetch_chart(self, symbol: str) -> QuoteRow:
-        """One symbol's v8 chart: for the fallback, and on demand (what spark does not carry)."""
-        url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
-        resp = await self.fetcher.get(
-            url,
-            params={"range": self.range, "interval": self.interval, "includePrePost": "false"},
+        """One symbol's v8 chart as a quote: the fallback when spark fails as a whole."""
+        payload = await request_chart(
+            self.fetcher, self.base_url, symbol, self.range, self.interval
         )
-        if resp.status != 200:
-            raise status_error(resp, error_description(resp))
-        return parse_chart(resp.json(), symbol, self.name)
+        return parse_chart(payload, symbol, self.name)
+
+
+async def request_chart(
+    fetcher: Fetcher, base_url: str, symbol: str, range_: str, interval: str
+) -> Any:
+    """``GET /v8/finance/chart/SYM`` through the shared, governed Fetcher: the JSON body, or
+    a typed error with Yahoo's own description. Shared by the quote fallback and the detail
+    view's bars (tui.data.bars), which read the same answer for different things."""
+    resp = await fetcher.get(
+        f"{base_url}/v8/finance/chart/{quote(symbol, safe='')}",
+        params={"range": range_, "interval": interval, "includePrePost": "false"},
+    )
+    if resp.status != 200:
+        raise status_error(resp, error_description(resp))
+    return resp.json()
 
 
 def _spark_broken(exc: FetchError) -> bool:
