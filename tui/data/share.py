@@ -116,14 +116,13 @@ class ShareNode:
         self.keys = keys
         self.engine = engine
         self.clock = clock
-        self.lease_ms = int(lease * 1000)
         self.renew_every = lease / 3
         self.stale_after = 2 * self.renew_every + 1.0  # two missed heartbeats
         self.retry = retry
         self.on_update = on_update or (lambda: None)
         self.lock = lock if lock is not None else LocalLock(keys.desk)
-        self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
-        self.lease = Lease(keys, self.token, self.lease_ms)
+        token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+        self.lease = Lease(keys, token, int(lease * 1000))
         self.role = Role.STANDALONE
         self.connected = False
         self.current: MarketSnapshot | None = None  # the last snapshot received or published
@@ -142,6 +141,11 @@ class ShareNode:
         self._stale_view: tuple[MarketSnapshot, MarketSnapshot] | None = None
 
     # --- what the app reads ---------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        """What this node writes into the lease key while it holds it."""
+        return self.lease.token
 
     @property
     def fetching(self) -> bool:
