@@ -191,8 +191,7 @@ class Governor:
         host = self._host(service_key(url))
         deadline = None if budget is None else self.clock.monotonic() + budget
         while True:
-            await self._wait_out_pause(host, deadline)
-            await self._take_token(host, deadline)
+            await self._take_token(host, deadline)  # waits out (or refuses) a pause first
             await host.semaphore.acquire()
             if host.paused_until - self.clock.monotonic() <= EPSILON:
                 break
