@@ -337,3 +337,15 @@ def test_end_startup_pause_collects_freezes_and_resumes_the_collector() -> None:
         gc.enable()
     end_startup_pause()  # not paused: changes nothing
     assert gc.get_freeze_count() == 0
+
+
+async def test_an_update_due_while_the_app_shuts_down_is_dropped() -> None:
+    """An engine answer can schedule a screen update just before quitting; when it runs, the
+    screens' widgets are gone. It must be dropped, not crash the exit (seen once in CI)."""
+    app = frozen_demo_app()
+    async with app.run_test(size=(120, 40)):
+        await wait_for_data(app)
+        applied = app.applied
+    app._changed_since_apply = True  # an answer arrived as the app was closing
+    app._apply()  # the widgets are gone: without the guard, NoMatches from the main screen
+    assert app.applied == applied

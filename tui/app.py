@@ -284,8 +284,8 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
 
     def _apply(self) -> None:
         self._apply_scheduled = False
-        if not self._changed_since_apply:
-            return
+        if not self._changed_since_apply or not self.is_running:
+            return  # nothing new, or shutting down: the screens' widgets are being removed
         if self.paused:
             self._apply_paused()
             return
