@@ -15,7 +15,8 @@ import pytest
 
 from tui.config import ConfigError, load_config
 from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor, AlertStateFile
-from tui.data.alerts import AlertEvent, AlertRule, Condition, evaluate
+from tui.data.alert_rules import AlertRule, Condition
+from tui.data.alerts import AlertEvent, evaluate
 from tui.data.snapshot import (
     MarketSnapshot,
     PaneSnapshot,

@@ -9,7 +9,8 @@ import pytest
 
 from tui.data.errors import ErrorKind, FetchError
 from tui.data.http import Fetcher, make_client
-from tui.data.macro import NEW_YORK, next_claims_release, parse_fred_csv
+from tui.data.macro import next_claims_release, parse_fred_csv
+from tui.data.markets import NEW_YORK
 from tui.data.providers.fred import FredMacro
 from widgets.macro_strip import compact, macro_parts
 

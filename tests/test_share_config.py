@@ -136,14 +136,14 @@ async def test_carry_over_fills_gaps_and_marks_them_cached() -> None:
 
 async def test_without_share_nothing_changes() -> None:
     from tui.demo_app import frozen_demo_app, wait_for_data
-    from widgets.share_badge import ShareBadge
 
     app = frozen_demo_app()
     async with app.run_test(size=(120, 40)):
         await wait_for_data(app)
         assert app.share is None and app.is_fetcher
         assert sum(s.attempts for s in app.engine.states.values()) > 0  # it polls on its own
-        assert not app.main_screen.query_one(ShareBadge).display
+        # No desk line: without [share] it is not even composed.
+        assert not app.main_screen.query("#share-badge")
 
 
 def test_the_share_stays_off_the_start_path() -> None:

@@ -19,7 +19,8 @@ import pytest
 from tests.redis_server import RedisServer, redis_or_skip
 from tests.test_share import LEASE, Desk, prices, until
 from tui.app import create_app
-from tui.data.alerts import AlertRule, AlertsConfig, Condition, evaluate
+from tui.data.alert_rules import AlertRule, AlertsConfig, Condition
+from tui.data.alerts import evaluate
 from tui.data.clock import SystemClock
 from tui.data.factory import build_engine
 from tui.data.share import ShareNode

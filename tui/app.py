@@ -23,7 +23,6 @@ from tui.app_startup import (
     import_engine_modules,
     resume_collector,
 )
-from tui.config import Config
 from tui.data.clock import Clock, SystemClock
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
 from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
@@ -31,7 +30,6 @@ from tui.messages import SnapshotUpdated
 from tui.screens.main import MainScreen
 from widgets.market_header import MarketHeader
 from widgets.quote_table import QuoteTable
-from widgets.share_badge import ShareBadge
 from widgets.status_bar import SourceStatusBar
 
 if TYPE_CHECKING:
@@ -39,6 +37,7 @@ if TYPE_CHECKING:
     import httpx
     from textual.command import Provider
 
+    from tui.config import Config
     from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
     from tui.data.engine import Engine
     from tui.data.recorder import Recorder
@@ -134,6 +133,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             demo=demo,
             low_bandwidth=low_bandwidth,
             animate=animate,
+            share=config.share is not None,
             sessions=self.sessions,
             pane_rows={name: len(pane.symbols) for name, pane in config.panes.items()},
             panes=panes,
@@ -198,7 +198,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
     async def _load_and_start_engine(self) -> None:
         """Import the engine's modules in a thread (polars, httpx, feedparser: 0.2 s, and far
         more on a busy machine), so the event loop keeps painting meanwhile; then start."""
-        await asyncio.to_thread(import_engine_modules, live=not self.demo)
+        await asyncio.to_thread(import_engine_modules, self.config, self.demo, self.record_dir)
         self._start_engine()
 
     def _start_engine(self) -> None:
@@ -319,9 +319,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             return self.cached
         if self.share is not None:  # [share]: what this node fetched or received
             shared = self.share.view()
-            self.main_screen.query_one(ShareBadge).show(
-                self.share.status(), shared.generated_at if shared else None
-            )
+            self.main_screen.show_share(self.share.status(), shared)
             if shared is None:
                 return self.cached  # a viewer with nothing received yet
             shown = shared

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from tui.config import Config
 from tui.data.clock import Clock
 from tui.data.snapshot import MarketSnapshot
 from tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
+    from tui.config import Config
     from tui.data.alert_dispatch import AlertDispatcher, AlertMonitor
     from tui.data.alerts import AlertEvent
 

@@ -9,20 +9,42 @@ from __future__ import annotations
 
 import gc
 import importlib
+from typing import TYPE_CHECKING
 
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin, StaleReason
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def import_engine_modules(*, live: bool) -> None:
-    """What building the engine imports: polars always; httpx for live data. (feedparser loads
-    with the first feed's parse, after the first prices: see tui/data/engine_loops.py.)"""
-    modules = ["tui.data.factory", "tui.data.history"]
-    modules += (
-        ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]
-        if live
-        else ["tui.data.demo"]
-    )
-    for name in modules:
+    from tui.config import Config
+
+
+def engine_modules(config: Config, *, live: bool, record: bool) -> list[str]:
+    """What starting the engine imports, and what its first answers need soon after.
+
+    Each of these would otherwise load on the event loop when first used (an alert's check,
+    the recorder's creation, the share's election, the first Date header): a stall the user
+    sees as a frozen screen. feedparser loads with the first feed's parse, after the first
+    prices (see tui/data/engine_loops.py).
+    """
+    modules = ["tui.data.factory", "tui.data.history"]  # polars
+    if live:  # httpx; the clock's truth reads the servers' Date headers (email.utils, statistics)
+        modules += ["tui.data.http", "tui.data.providers.registry", "tui.data.providers.rss"]
+        modules += ["email.utils", "statistics"]
+    else:
+        modules.append("tui.data.demo")
+    if config.alerts.rules:  # the rules' evaluation and its log (off the start path)
+        modules.append("tui.data.alert_dispatch")
+    if record:
+        modules += ["tui.data.recorder", "tui.data.record_compact"]
+    if config.share is not None:
+        modules.append("tui.data.share")  # redis
+    return modules
+
+
+def import_engine_modules(config: Config, demo: bool, record_dir: Path | None) -> None:
+    """Import :func:`engine_modules` (the app calls this in a thread, after the first paint)."""
+    for name in engine_modules(config, live=not demo, record=record_dir is not None):
         importlib.import_module(name)
 
 

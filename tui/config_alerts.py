@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.data.alerts import EVERY, AlertRule, AlertsConfig, Condition
+from tui.data.alert_rules import EVERY, AlertRule, AlertsConfig, Condition
 
 _ALERT_KEYS = {"log", "bell", "command", "rules"}
 _RULE_KEYS = {"symbol", *(c.value for c in Condition)}

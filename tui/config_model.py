@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.data.alerts import AlertsConfig
+from tui.data.alert_rules import AlertsConfig
 from tui.data.instruments import (
     FUTURES_GROUP,
     KNOWN,

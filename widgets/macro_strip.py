@@ -12,7 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.data.macro import NEW_YORK
+from tui.data.markets import NEW_YORK  # not tui.data.macro: FRED's parser loads with the engine
 from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import MacroValue
 

@@ -105,9 +105,9 @@ def _install() -> None:
     app.MarketmonApp._next_snapshot = next_snapshot  # type: ignore[method-assign]
     original_import = app.import_engine_modules
 
-    def import_engine(*, live: bool) -> None:
+    def import_engine(config: Any, demo: bool, record_dir: Any) -> None:
         mark("engine import begins (thread)")
-        original_import(live=live)
+        original_import(config, demo, record_dir)
         mark("engine import ends")
         _trace_engine()
 

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from tui.data.alerts import AlertEvent, AlertRule, AlertState, evaluate
+from tui.data.alert_rules import AlertRule
+from tui.data.alerts import AlertEvent, AlertState, evaluate
 from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import MarketSnapshot
 

@@ -18,13 +18,12 @@ Semantics:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from tui import format as fmt
+from tui.data.alert_rules import EVERY, AlertRule, Condition
 from tui.data.export import iso_utc
 from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import MarketSnapshot, Quote, SnapshotOrigin, StaleReason
@@ -32,41 +31,6 @@ from tui.data.snapshot import MarketSnapshot, Quote, SnapshotOrigin, StaleReason
 PRICE_HYSTERESIS = 0.001  # 0.1 % of the threshold price
 PCT_HYSTERESIS = 0.1  # percentage points of change
 SIGMA_HYSTERESIS = 0.25  # σ
-EVERY = "*"  # a rule for every instrument on the board
-
-
-class Condition(StrEnum):
-    BELOW = "below"  # last price at or below
-    ABOVE = "above"  # last price at or above
-    CHANGE_PCT_BELOW = "change_pct_below"  # day's change % at or below
-    CHANGE_PCT_ABOVE = "change_pct_above"  # day's change % at or above
-    SIGMA = "sigma"  # |σ-move| at or above
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRule:
-    symbol: str  # or EVERY
-    condition: Condition
-    threshold: float
-
-    @property
-    def text(self) -> str:
-        """How the rule is written in the log and on screen: ``below 75``, ``sigma 4``."""
-        return f"{self.condition.value} {self.threshold:g}"
-
-    def key(self, symbol: str) -> str:
-        """The identity of this rule for one symbol in the fired state."""
-        return f"{self.symbol}|{self.condition.value}|{self.threshold!r}|{symbol}"
-
-
-@dataclass(frozen=True, slots=True)
-class AlertsConfig:
-    """The ``[alerts]`` section (read once by tui.config)."""
-
-    log: Path | None = None  # None: alerts.jsonl in the platform state directory
-    bell: bool | None = None  # None: on, except with --low-bandwidth
-    command: tuple[str, ...] = ()  # argv; the message is appended as one more argument
-    rules: tuple[AlertRule, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,9 @@ plus the time an answer takes to arrive.
 
 from __future__ import annotations
 
-import statistics
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from tui.data.clock import Clock
 
@@ -30,6 +28,10 @@ def parse_date_header(value: str | None) -> datetime | None:
     """An HTTP-date as aware UTC; ``None`` when missing or unparseable."""
     if not value:
         return None
+    # email.utils and statistics load with the first answer (the engine's start warms them,
+    # tui/app_startup.py), not with the main screen, which needs only :func:`clock_warning`.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -77,6 +79,8 @@ def estimate(samples: deque[float] | list[float]) -> float:
     """The robust offset: median of the samples near the median, whole seconds, 0 if small."""
     if len(samples) < MIN_SAMPLES:
         return 0.0
+    import statistics
+
     middle = statistics.median(samples)
     spread = statistics.median(abs(s - middle) for s in samples)
     honest = [s for s in samples if abs(s - middle) <= max(OUTLIER, 5 * spread)]

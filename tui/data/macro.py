@@ -15,14 +15,13 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from tui.data.errors import ErrorKind, FetchError, SourceError
+from tui.data.markets import NEW_YORK
 from tui.data.sanitize import sanitize_text
 from tui.data.snapshot import MacroValue
 
 DATE_COLUMNS = ("observation_date", "DATE")
-NEW_YORK = ZoneInfo("America/New_York")
 CLAIMS = "ICSA"
 CLAIMS_RELEASE = time(8, 30)  # the Department of Labor, Thursdays 08:30 New York
 

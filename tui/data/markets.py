@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+NEW_YORK = ZoneInfo("America/New_York")  # the NYSE's zone; FRED's release times are in it too
+
 
 @dataclass(frozen=True, slots=True)
 class Market:

@@ -16,7 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from tui.data.alerts import AlertEvent, AlertRule
+from tui.data.alert_rules import AlertRule
+from tui.data.alerts import AlertEvent
 from tui.messages import SnapshotUpdated
 from tui.screens.lifecycle import release
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -30,9 +30,11 @@ from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
 from widgets.news_table import NewsTable
 from widgets.quote_table import QuoteTable, SortMode
-from widgets.share_badge import ShareBadge
 from widgets.status_bar import SourceStatusBar
 from widgets.tape import HeadlineTape, TapeItem
+
+if TYPE_CHECKING:
+    from tui.data.share import ShareStatus
 
 # In the order the grid places them (see app.tcss); keys 1-4 kept their meaning, 5-7 are new.
 PANES: tuple[tuple[str, str], ...] = (
@@ -90,6 +92,7 @@ class MainScreen(BoardFilter):
         demo: bool,
         low_bandwidth: bool,
         animate: bool,
+        share: bool = False,
         sessions: SessionBook | None = None,
         pane_rows: dict[str, int] | None = None,
         panes: Sequence[str] | None = None,
@@ -116,6 +119,7 @@ class MainScreen(BoardFilter):
         self.demo = demo
         self.low_bandwidth = low_bandwidth
         self.animated = animate
+        self.share = share  # [share]: the desk line is composed (loaded) only then
         self.sort_mode = SortMode.REGION
         self.active_pane = self.panes[0][0]
         self.snapshot: MarketSnapshot | None = None
@@ -152,7 +156,10 @@ class MainScreen(BoardFilter):
         yield Static(id="too-small")
         yield MacroStrip(id="macro")
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
-        yield ShareBadge(now=self.now, animate=self.animated)  # shown only with [share]
+        if self.share:
+            from widgets.share_badge import ShareBadge
+
+            yield ShareBadge(now=self.now, animate=self.animated)
         yield SourceStatusBar(now=self.now, animate=self.animated)
         yield Footer()
 
@@ -228,6 +235,12 @@ class MainScreen(BoardFilter):
     def set_notice(self, text: str | None) -> None:
         """An error that is not a source's (an unwritable alert log) on the status line."""
         self.query_one(SourceStatusBar).set_notice(text)
+
+    def show_share(self, status: ShareStatus, shown: MarketSnapshot | None) -> None:
+        """The desk line (composed with [share] only): this node's role, and its data's age."""
+        from widgets.share_badge import ShareBadge
+
+        self.query_one(ShareBadge).show(status, shown.generated_at if shown else None)
 
     def set_paused(self, paused: bool) -> None:
         self.query_one(MarketHeader).paused = paused

@@ -23,11 +23,10 @@ FILTER_ROWS = 3  # the filter box, docked at the top (app.tcss #filter; measured
 def chrome_rows(screen: Screen[None]) -> int:
     """Rows of the main screen that are not the panes' area (the tab line aside)."""
     from widgets.macro_strip import MacroStrip
-    from widgets.share_badge import ShareBadge
 
     rows = CHROME_ROWS
     rows += sum(1 for strip in screen.query(MacroStrip) if strip.display)
-    rows += sum(1 for badge in screen.query(ShareBadge) if badge.has_class("-on"))
+    rows += sum(1 for badge in screen.query("#share-badge") if badge.has_class("-on"))
     rows += sum(FILTER_ROWS for box in screen.query("#filter").results(Input) if box.display)
     return rows
 
