@@ -38,7 +38,7 @@ def engine_modules(config: Config, *, live: bool, record: bool) -> list[str]:
     if record:
         modules += ["tui.data.recorder", "tui.data.record_compact"]
     if config.share is not None:
-        modules.append("tui.data.share")  # redis
+        modules += ["tui.data.share", "redis.asyncio"]  # redis loads with the first client
     return modules
 
 
