@@ -40,6 +40,7 @@ LATE = (
     "tui.data.share",
     "widgets.share_badge",
     "tui.commands",
+    "tui.messages",
     "tui.screens.alerts",
     "tui.screens.detail",
     "tui.screens.headlines",

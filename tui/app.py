@@ -26,7 +26,6 @@ from tui.app_startup import (
 from tui.data.clock import Clock, SystemClock
 from tui.data.snapshot import MarketSnapshot, SnapshotOrigin
 from tui.data.snapshot_cache import WRITE_EVERY, CacheWriter, load_cache, merge_live
-from tui.messages import SnapshotUpdated
 from tui.screens.main import MainScreen
 from widgets.market_header import MarketHeader
 from widgets.quote_table import QuoteTable
@@ -306,6 +305,8 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             # Live prices painted, none cached left: the collector can no longer delay them.
             self.call_after_refresh(self._startup_over)
         if self.screen is not self.main_screen:
+            from tui.messages import SnapshotUpdated  # loaded already, by the screen shown
+
             self.screen.post_message(SnapshotUpdated(snapshot))
 
     def _next_snapshot(self) -> MarketSnapshot | None:

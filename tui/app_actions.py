@@ -15,11 +15,11 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from tui.data.snapshot import MarketSnapshot
-from tui.messages import OpenDetail
 from tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
     from tui.data.engine import Engine
+    from tui.messages import OpenDetail
 
 THEMES: tuple[str, ...] = (
     "textual-dark",

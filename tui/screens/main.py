@@ -22,7 +22,6 @@ from tui.data.instruments import BASIS_POINT_PANES
 from tui.data.sessions import SessionBook
 from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import Layout, PaneSpec, Plan, plan_layout
-from tui.messages import OpenDetail
 from tui.screens.main_filter import GROUP_LABELS, BoardFilter
 from tui.screens.pane_fit import chrome_rows
 from widgets.footer import Footer
@@ -46,15 +45,7 @@ PANES: tuple[tuple[str, str], ...] = (
     ("energy", "Energy"),
     ("news", "Headlines"),
 )
-SHORT_TITLES = {
-    "indices": "Indices",
-    "metals": "Metals",
-    "crypto": "Crypto",
-    "fx": "FX",
-    "rates": "Rates",
-    "energy": "Energy",
-    "news": "News",
-}
+SHORT_TITLES = {**dict(PANES), "indices": "Indices", "news": "News"}  # the tab line's names
 PANE_KEYS = {
     "indices": "1",
     "metals": "2",
@@ -398,6 +389,8 @@ class MainScreen(BoardFilter):
                 self.app.push_screen(LinkScreen(headline, self._names, self.now))
             return
         if isinstance(table, QuoteTable) and table.id:
+            from tui.messages import OpenDetail  # the detail view's: loaded with the first Enter
+
             symbol = event.row_key.value
             if symbol:
                 self.post_message(OpenDetail(table.id.removeprefix("table-"), symbol))
