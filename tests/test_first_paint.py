@@ -26,7 +26,7 @@ HEAVY = ("polars", "httpx", "feedparser")
 # What loads when first used, never for the cached board: the engine and what only live prices
 # need (alerts' evaluation, its log's JSON, FRED's parser, the clock's truth from Date headers),
 # the recorder, the share (and its badge, composed only with [share]), the palette, every
-# screen but the main one, the export. tests/test_outage_ui and friends check they still work.
+# screen but the main one, the export; and hashlib (OpenSSL), which nothing there needs.
 LATE = (
     *HEAVY,
     "redis",
@@ -47,6 +47,7 @@ LATE = (
     "tui.screens.help",
     "tui.screens.movers",
     "csv",
+    "hashlib",
     "email.utils",
     "statistics",
 )

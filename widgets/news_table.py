@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
@@ -20,9 +19,10 @@ SOURCE_WIDTH = 18  # "Demo Markets Desk", "Yahoo Finance", "Cointelegraph" whole
 
 
 def headline_key(headline: Headline) -> str:
-    return hashlib.blake2s(
-        f"{headline.source}\x00{headline.title}".encode(), digest_size=8
-    ).hexdigest()
+    """The row's key: 64 bits of the source and title's hash. Keys live only as long as the
+    process (never saved), so Python's own hash serves: hashlib would load OpenSSL's library
+    on the way to the first frame."""
+    return f"{hash((headline.source, headline.title)) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
 
 
 class _Keyed(Text):
