@@ -48,7 +48,7 @@ STARTUP_GRACE_SECONDS = 5.0  # after the engine starts: start-up ends even if no
 
 
 def _instrument_commands() -> type[Provider]:
-    """Loaded when the palette first opens: textual.command is off the start-up path."""
+    """Loaded when the palette first opens: tui.commands is off the start-up path."""
     from tui.commands import InstrumentCommands
 
     return InstrumentCommands
