@@ -167,6 +167,7 @@ class MarketmonApp(AlertWiring, AppActions, BoardMemory):
             self._cache_note = loaded.note
             if self.cached is not None:
                 self._changed_since_apply = True
+                self.main_screen.expect(self.cached)  # composed after this, for these rows
         if self.cache_writer is not None:
             self.set_interval(WRITE_EVERY, self._save_cache)
         if self.replay is not None:

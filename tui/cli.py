@@ -137,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Start-up creates a few hundred thousand long-lived objects (modules, Textual, the
+    # screen) and almost no garbage: the collector would only re-scan them, tens of ms before
+    # the cached prices. The app turns it back on once prices are on screen
+    # (app_startup.end_startup_pause); after the command, it is on whatever happened.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
@@ -145,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"marketmon: bad config: {exc}", file=sys.stderr)
         return 2
+    if args.command in ("snapshot", "serve"):
+        gc.enable()  # no UI to start: the collector as usual (serve runs for days)
     if args.command == "snapshot":
         return run_snapshot(config, args)
     if args.command == "serve":
@@ -167,10 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.data.snapshot_cache import default_cache_path
 
         cache_path = default_cache_path(args.demo)
-    # Start-up creates a few hundred thousand long-lived objects (Textual, polars, the screen)
-    # and almost no garbage: the collector would only re-scan them, about 30 ms before the
-    # first prices. The app turns it back on once they are on screen (app.end_startup_pause).
-    gc.disable()
     from tui.app import run_app  # Textual loads only when the UI is wanted
 
     return run_app(
@@ -194,7 +204,6 @@ def run_replay(config: Config, args: argparse.Namespace) -> int:
     except ReplayError as exc:
         print(f"marketmon: {exc}", file=sys.stderr)
         return 2
-    gc.disable()
     from tui.app import run_app
 
     return run_app(config, replay=ReplaySession(recording, speed=args.speed, at=at))

@@ -32,6 +32,7 @@ footer, filter box): the main screen counts the ones shown, so no pane lies unde
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -321,7 +322,17 @@ def plan_layout(
     *,
     chrome: int = CHROME_ROWS,
 ) -> Plan:
-    """Where each of ``panes`` goes on a ``width`` x ``height`` terminal (see the module doc)."""
+    """Where each of ``panes`` goes on a ``width`` x ``height`` terminal (see the module doc).
+
+    Remembered (a plan is immutable): the screen asks again for the same inputs on every
+    resize event and pane switch, and one plan of a large board takes ~15 ms."""
+    return _plan_layout(width, height, tuple(panes), active, chrome)
+
+
+@functools.lru_cache(maxsize=64)
+def _plan_layout(
+    width: int, height: int, panes: tuple[PaneSpec, ...], active: str | None, chrome: int
+) -> Plan:
     area_height = height - chrome
     if width < MIN_WIDTH or height < MIN_HEIGHT or not panes:
         return Plan(Layout.TOO_SMALL, width, max(0, area_height), (), (), False)

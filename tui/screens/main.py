@@ -21,9 +21,9 @@ from tui.data.errors import ErrorKind
 from tui.data.instruments import BASIS_POINT_PANES
 from tui.data.sessions import SessionBook
 from tui.data.snapshot import MarketSnapshot, SourceHealth
-from tui.layout import Layout, PaneSpec, Plan, plan_layout
+from tui.layout import CHROME_ROWS, Layout, PaneSpec, Plan, plan_layout
 from tui.screens.main_filter import GROUP_LABELS, BoardFilter
-from tui.screens.pane_fit import chrome_rows
+from tui.screens.pane_fit import chrome_rows, take_rows
 from widgets.footer import Footer
 from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
@@ -46,15 +46,8 @@ PANES: tuple[tuple[str, str], ...] = (
     ("news", "Headlines"),
 )
 SHORT_TITLES = {**dict(PANES), "indices": "Indices", "news": "News"}  # the tab line's names
-PANE_KEYS = {
-    "indices": "1",
-    "metals": "2",
-    "crypto": "3",
-    "news": "4",
-    "fx": "5",
-    "rates": "6",
-    "energy": "7",
-}
+_BY_KEY = ("indices", "metals", "crypto", "news", "fx", "rates", "energy")  # keys 1 to 7
+PANE_KEYS = {pane: str(n) for n, pane in enumerate(_BY_KEY, 1)}
 QUOTE_PANES = tuple(key for key, _ in PANES if key != "news")
 
 
@@ -119,6 +112,7 @@ class MainScreen(BoardFilter):
         self._names: dict[str, str] = {}
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
         self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
+        self.expect_macro = True  # the macro strip shows until a snapshot without values
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(
@@ -132,7 +126,8 @@ class MainScreen(BoardFilter):
         yield Static(id="pane-tabs")
         with Container(id="panes"):
             for key, title in self.panes:
-                pane = Vertical(id=f"pane-{key}", classes="pane")
+                active = " -active" if key == self.active_pane else ""
+                pane = Vertical(id=f"pane-{key}", classes="pane" + active)
                 pane.border_title = title
                 with pane:
                     if key == "news":
@@ -145,7 +140,9 @@ class MainScreen(BoardFilter):
                             group_label=GROUP_LABELS.get(key, "Group"),
                         )
         yield Static(id="too-small")
-        yield MacroStrip(id="macro")
+        macro = MacroStrip(id="macro")
+        macro.display = self.expect_macro
+        yield macro
         yield HeadlineTape(now=self.now, step_mode=self.low_bandwidth, animate=self.animated)
         if self.share:
             from widgets.share_badge import ShareBadge
@@ -153,6 +150,20 @@ class MainScreen(BoardFilter):
             yield ShareBadge(now=self.now, animate=self.animated)
         yield SourceStatusBar(now=self.now, animate=self.animated)
         yield Footer()
+        # The widgets mount after this: classes set now cost nothing, set later they restyle
+        # every widget on the screen (~40 ms at 160x48, before the first frame).
+        chrome = CHROME_ROWS + (1 if self.expect_macro else 0)
+        width, height = self.app.size
+        mode = plan_layout(width, height, self.pane_specs(), self.active_pane, chrome=chrome).mode
+        for other in Layout:
+            self.set_class(other is mode, other.value)
+
+    def expect(self, snapshot: MarketSnapshot) -> None:
+        """The first snapshot is known before compose (the cached board): the screen mounts
+        laid out for its rows and its macro strip, the layout the snapshot keeps."""
+        shown = {key for key, _ in self.panes}
+        take_rows(snapshot, shown, self.pane_rows, self.pane_grouped)
+        self.expect_macro = bool(snapshot.macro)
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -183,15 +194,7 @@ class MainScreen(BoardFilter):
             and (e.status == 404 or "not found" in e.message.casefold())
         )
         shown = {key for key, _ in self.panes}
-        rows = {pane.name: len(pane.quotes) for pane in snapshot.panes if pane.name in shown}
-        if "news" in shown:
-            rows["news"] = len(snapshot.headlines)
-        self.pane_rows.update(rows)
-        self.pane_grouped.update(
-            (pane.name, len({q.group for q in pane.quotes}) > 1)
-            for pane in snapshot.panes
-            if pane.name in shown
-        )
+        take_rows(snapshot, shown, self.pane_rows, self.pane_grouped)
         # First the macro strip (it may appear and take a row), then the layout for these
         # rows and groups (a no-op when nothing changed), then the tables: each is built once.
         self.query_one(MacroStrip).update_values(snapshot.macro, now)

@@ -12,9 +12,12 @@ to reach them (``+1 more · 3 ↓``: press 3, then ↓), instead of leaving a si
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from textual.screen import Screen
 from textual.widgets import Input
 
+from tui.data.snapshot import MarketSnapshot
 from tui.layout import CHROME_ROWS
 
 FILTER_ROWS = 3  # the filter box, docked at the top (app.tcss #filter; measured in tmux)
@@ -36,3 +39,20 @@ def hidden_note(hidden: int, key: str, active: bool) -> str:
     if hidden <= 0:
         return ""
     return f"+{hidden} more ↓" if active else f"+{hidden} more · {key} ↓"
+
+
+def take_rows(
+    snapshot: MarketSnapshot,
+    shown: Collection[str],
+    rows: dict[str, int],
+    grouped: dict[str, bool],
+) -> None:
+    """Update ``rows`` and ``grouped`` (what the layout rule sizes the shown panes by) from
+    ``snapshot``: each quote pane's rows and whether they fall in more than one group, and
+    the news list's headlines."""
+    for pane in snapshot.panes:
+        if pane.name in shown:
+            rows[pane.name] = len(pane.quotes)
+            grouped[pane.name] = len({q.group for q in pane.quotes}) > 1
+    if "news" in shown:
+        rows["news"] = len(snapshot.headlines)
