@@ -8,6 +8,7 @@ The Time column is wide enough for every word it says in place of a time ("!not 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,11 +54,13 @@ def _cost(columns: Sequence[Column]) -> int:
     return sum(c.width + PADDING for c in columns)
 
 
+@functools.lru_cache(maxsize=512)
 def choose_columns(width: int, grouped: bool) -> tuple[Column, ...]:
     """The most important columns that fit in a table ``width`` cells wide, in display order.
 
     Columns go from the least important until the rest fit; the name column may give
     :data:`NAME_SQUEEZE` cells first when the column that would go is worth more (the time).
+    Remembered: the layout rule asks for the same few widths hundreds of times per plan.
     """
     candidates = [c for c in COLUMNS if grouped or c.key != "group"]
     budget = width - SCROLLBAR

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
-from textual.events import DescendantFocus, Resize
+from textual.events import DescendantFocus, Resize, ScreenResume
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
@@ -24,6 +24,7 @@ from tui.data.snapshot import MarketSnapshot, SourceHealth
 from tui.layout import CHROME_ROWS, Layout, PaneSpec, Plan, plan_layout
 from tui.screens.main_filter import GROUP_LABELS, BoardFilter
 from tui.screens.pane_fit import chrome_rows, take_rows
+from tui.screens.pane_tabs import PANES, tab_line
 from widgets.footer import Footer
 from widgets.macro_strip import MacroStrip
 from widgets.market_header import MarketHeader
@@ -35,19 +36,6 @@ from widgets.tape import HeadlineTape, TapeItem
 if TYPE_CHECKING:
     from tui.data.share import ShareStatus
 
-# In the order the grid places them (see app.tcss); keys 1-4 kept their meaning, 5-7 are new.
-PANES: tuple[tuple[str, str], ...] = (
-    ("indices", "Global indices"),
-    ("metals", "Metals"),
-    ("crypto", "Crypto"),
-    ("fx", "FX"),
-    ("rates", "Rates"),
-    ("energy", "Energy"),
-    ("news", "Headlines"),
-)
-SHORT_TITLES = {**dict(PANES), "indices": "Indices", "news": "News"}  # the tab line's names
-_BY_KEY = ("indices", "metals", "crypto", "news", "fx", "rates", "energy")  # keys 1 to 7
-PANE_KEYS = {pane: str(n) for n, pane in enumerate(_BY_KEY, 1)}
 QUOTE_PANES = tuple(key for key, _ in PANES if key != "news")
 
 
@@ -68,6 +56,7 @@ class MainScreen(BoardFilter):
         Binding("slash", "open_filter", "Filter", key_display="/"),
         Binding("n", "headlines", "Headlines"),
     ]
+    AUTO_FOCUS = ""  # on_mount focuses the active pane: not the hidden filter box first
 
     def __init__(
         self,
@@ -113,6 +102,7 @@ class MainScreen(BoardFilter):
         self.ready = False  # set once composed: snapshots that arrive earlier wait for it
         self.on_ready: Callable[[], None] | None = None  # the app applies a waiting snapshot
         self.expect_macro = True  # the macro strip shows until a snapshot without values
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield MarketHeader(
@@ -164,6 +154,14 @@ class MainScreen(BoardFilter):
         shown = {key for key, _ in self.panes}
         take_rows(snapshot, shown, self.pane_rows, self.pane_grouped)
         self.expect_macro = bool(snapshot.macro)
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        # Runs before Screen's own handler. The first resume follows the mount, which styled
+        # every widget a moment ago: restyling them all again (~20 ms at 160x48) before the
+        # first frame changes nothing. Later resumes (back from a screen, a theme) do restyle.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -334,14 +332,7 @@ class MainScreen(BoardFilter):
         visible = set(self.plan.visible) if self.plan is not None else set()
         for key, _ in self.panes:
             self.query_one(f"#pane-{key}").set_class(key == self.active_pane, "-active")
-        tabs = Text()
-        # Numbered by their keys (1-4 kept their meaning when FX, rates and energy came).
-        for key, _title in sorted(self.panes, key=lambda pane: PANE_KEYS[pane[0]]):
-            style = "bold" if key in visible else ""
-            if key == self.active_pane:
-                style = "reverse bold"
-            tabs.append(f" {PANE_KEYS[key]} {SHORT_TITLES[key]} ", style=style)
-        tabs.append(f"  Tab/1-{len(PANES)} switch", style="dim")
+        tabs = tab_line([key for key, _ in self.panes], self.active_pane, visible)
         self.query_one("#pane-tabs", Static).update(tabs)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

@@ -68,7 +68,7 @@ class BoardFilter(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         """Keep the filter; go to the first pane that has matches, or say there are none."""
-        from tui.screens.main import PANES  # every pane, shown or not (as before --pane)
+        from tui.screens.pane_tabs import PANES  # every pane, shown or not (as before --pane)
 
         event.input.display = False
         tables = {
@@ -94,7 +94,7 @@ class BoardFilter(Screen[None]):
             self._focus_now(self.query_one(f"#table-{self.active_pane}"))
 
     def _update_subtitles(self) -> None:
-        from tui.screens.main import PANE_KEYS
+        from tui.screens.pane_tabs import PANE_KEYS
 
         box = self.query_one("#filter", Input)
         for key, _ in self.panes:
