@@ -25,11 +25,13 @@ Targets (the issue's): cached prices ≤ 1.5 times the floor's time; live prices
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import re
 import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.bench.figures import Figure
@@ -84,6 +86,33 @@ async def _seed_cache(servers: dict[str, FaultServer]) -> bytes:
     return encode_snapshot(dataclasses.replace(snap, panes=tuple(panes)))
 
 
+@dataclasses.dataclass(frozen=True)
+class Upstream:
+    """What every start-up measurement launches against (see :func:`seeded_upstream`)."""
+
+    servers: dict[str, FaultServer]
+    folder: Path  # a temporary folder, removed at the end
+    config: Path  # the default watchlist pointed at the servers
+    cache_home: Path  # $XDG_CACHE_HOME for the launched app
+    cache_file: Path  # where the app reads its last-known snapshot
+    seed: bytes  # that snapshot: write it before each launch (a run replaces it)
+
+
+@contextlib.contextmanager
+def seeded_upstream() -> Iterator[Upstream]:
+    """One server per host on 127.0.0.1 adding :data:`LATENCY`, a config file pointing at them
+    and a cache folder for a last-known snapshot of them with the S&P 500 at 1,234.56."""
+    with one_server_per_host(latency=LATENCY) as servers, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        config = folder / "config.toml"
+        config.write_text(_config_toml(servers))
+        cache_home = folder / "cache"
+        cache_file = cache_home / "marketmon" / "last-live.snapshot"
+        cache_file.parent.mkdir(parents=True)
+        seed = asyncio.run(_seed_cache(servers))
+        yield Upstream(servers, folder, config, cache_home, cache_file, seed)
+
+
 def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
@@ -95,13 +124,9 @@ def run(runs: int = 3, seconds: float = 65.0) -> list[Figure]:
 
 def _run(runs: int, seconds: float) -> list[Figure]:
     py = sys.executable
-    with one_server_per_host(latency=LATENCY) as servers, tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "config.toml"
-        config.write_text(_config_toml(servers))
-        cache_home = Path(tmp) / "cache"
-        cache_file = cache_home / "marketmon" / "last-live.snapshot"
-        cache_file.parent.mkdir(parents=True)
-        seed = asyncio.run(_seed_cache(servers))
+    with seeded_upstream() as upstream:
+        servers, config, cache_home = upstream.servers, upstream.config, upstream.cache_home
+        cache_file, seed = upstream.cache_file, upstream.seed
         # ``python -m tui`` from this checkout (the ``marketmon`` script may be another one's).
         mm = (py, "-m", "tui", "--config", str(config))
         floor = AppConfig("floor", "floor 160×48", (py, "-m", "tests.bench.floor_app"), 160, 48,

@@ -12,16 +12,13 @@ comparing commits within minutes of each other on a noisy machine, not a figure 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.bench.footprint import FLOOR_PRICES, AppConfig, first_prices, measure, warm_up
-from tests.bench.startup import CACHED_ROW, LATENCY, LIVE_ROW, _config_toml, _seed_cache
-from tests.faultserver import one_server_per_host
+from tests.bench.startup import CACHED_ROW, LIVE_ROW, seeded_upstream
 
 SECONDS = 3.5  # long enough for the live row at this latency
 
@@ -38,13 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkouts", nargs="+", type=Path)
     args = parser.parse_args(argv)
     py = sys.executable
-    with one_server_per_host(latency=LATENCY) as servers, tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "config.toml"
-        config.write_text(_config_toml(servers))
-        cache_home = Path(tmp) / "cache"
-        cache_file = cache_home / "marketmon" / "last-live.snapshot"
-        cache_file.parent.mkdir(parents=True)
-        seed = asyncio.run(_seed_cache(servers))
+    with seeded_upstream() as upstream:
+        config, cache_home = upstream.config, upstream.cache_home
+        cache_file, seed = upstream.cache_file, upstream.seed
         floor = AppConfig("floor", "floor", (py, "-m", "tests.bench.floor_app"), 160, 48,
                           FLOOR_PRICES)  # fmt: skip
         apps = [floor]

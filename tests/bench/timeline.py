@@ -12,17 +12,14 @@ and the live S&P 500 row. A diagnostic, not a figure: the tracing itself costs a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from tests.bench.footprint import AppConfig, first_prices, launch, stop, warm_up
-from tests.bench.startup import CACHED_ROW, LATENCY, LIVE_ROW, _config_toml, _seed_cache
-from tests.faultserver import one_server_per_host
+from tests.bench.startup import CACHED_ROW, LIVE_ROW, seeded_upstream
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,13 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
-    with one_server_per_host(latency=LATENCY) as servers, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        config = folder / "config.toml"
-        config.write_text(_config_toml(servers))
-        cache_file = folder / "cache" / "marketmon" / "last-live.snapshot"
-        cache_file.parent.mkdir(parents=True)
-        seed = asyncio.run(_seed_cache(servers))
+    with seeded_upstream() as upstream:
+        servers, folder, config = upstream.servers, upstream.folder, upstream.config
+        cache_file, seed = upstream.cache_file, upstream.seed
         calendars = Path.home() / ".cache" / "marketmon" / "calendars"
         if calendars.is_dir():  # as in the suite's later runs: the year's calendar is cached
             shutil.copytree(calendars, cache_file.parent / "calendars")
