@@ -68,15 +68,31 @@ class LiveTable(DataTable[Text]):
         cursor: bool = False,
         hover: bool = False,
     ) -> SegmentLines:
-        """DataTable's ``_render_cell`` (same cache, same key, same styles) with the one-line
-        text cells of the body rendered by widgets/cell_render.py: the same segments, about
-        a third of the time, which the first frame of a large board waits for."""
-        if row_index < 0 or column_index < 0:  # the header row and row labels
+        """DataTable's ``_render_cell``, with the one-line text cells of the body rendered by
+        widgets/cell_render.py: the same segments in about two thirds of the time, which the
+        first frame of a large board waits for. Every other cell takes DataTable's path."""
+        lines = self._render_text_cell(row_index, column_index, base_style, width, cursor, hover)
+        if lines is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        return lines
+
+    def _render_text_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> SegmentLines | None:
+        """A one-line text cell of the body through DataTable's cache (same key, same
+        styles); None for the header row, row labels, taller rows and other renderables."""
+        if row_index < 0 or column_index < 0:
+            return None
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         if row_key is None or column_key is None or self.rows[row_key].height != 1:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            return None
         cache_key: CellCacheKey = (
             row_key,
             column_key,
@@ -92,7 +108,7 @@ class LiveTable(DataTable[Text]):
             return cached
         cell = self._get_row_renderables(row_index).cells[column_index]
         if not isinstance(cell, Text):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            return None
         fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
         component_style, post_style = self._get_styles_to_render_cell(
             False,
@@ -115,7 +131,6 @@ class LiveTable(DataTable[Text]):
             pre_style + component_style,
             post_style,
         )
-        if lines is None:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        self._cell_render_cache[cache_key] = lines
+        if lines is not None:
+            self._cell_render_cache[cache_key] = lines
         return lines
