@@ -2,12 +2,13 @@
 
 The floor app (tests/bench/floor_app.py) that, from ``on_mount`` (before its first paint), starts
 one thread which imports httpx, asks the local Yahoo server (``--spark URL``, 100 ms of latency
-in the startup suite) for one spark answer, imports polars while the answer is on its way,
-computes the S&P 500's last price with polars and puts it in the first row. The price needs
-nothing else: no engine, no config, no cache, no other source. Every step is one that marketmon
-must take too (Textual, httpx and polars are the design card's stack), so its time to the live
-row is a lower bound for marketmon's in one process: the startup suite reports it beside the
-target ``floor + 0.4 s``.
+in the startup suite) for one spark answer, imports polars while the answer is on its way, reads
+the S&P 500's price from the answer into a polars frame (polars' first use, as marketmon's store
+makes it with its first answer) and puts it in the first row. The price needs nothing else: no
+engine, no config, no cache, no other source. Every step is one that marketmon must take too
+(Textual, httpx and polars are the design card's stack), so its time to the live row is a lower
+bound for marketmon's in one process: the startup suite reports it beside the target
+``floor + 0.4 s``.
 
     python -m tests.bench.live_floor_app --spark http://127.0.0.1:PORT/v7/finance/spark
 """

@@ -9,7 +9,7 @@ default watchlist pointed at them, under a pty of its own at 160x48, as in the f
 * **stack floor**: the floor app that also imports polars and runs the demo pipeline once
   after its first paint (tests/bench/stack_floor_app.py): its RSS at 60 s;
 * **live floor**: the floor app that, from its mount, fetches the S&P 500 from the local
-  Yahoo server with httpx while importing polars, and shows it with polars
+  Yahoo server with httpx while importing polars, and shows it read through a polars frame
   (tests/bench/live_floor_app.py): its time to that live row is the least any one-process
   app on the design card's stack can do, so it is given the live target too;
 * **marketmon, cached start**: a last-known snapshot is put in ``$XDG_CACHE_HOME`` before each
