@@ -9,8 +9,6 @@ in a cell can still be cut by the column's width, which is what these tests guar
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -46,15 +44,6 @@ FAULTS: dict[str, tuple[str, str | None, str]] = {
     "BTC-USD": ("failing", "wrong sym", "!wrong sym"),
     "CL=F": ("closed", None, "Fri close"),
 }
-
-
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def _fault(quote: Quote) -> Quote:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,16 +27,6 @@ HOSTILE = "Gold [bold]x[/] [@click=app.quit]q[/]"
 
 def fixed_now() -> datetime:
     return NOW
-
-
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Local time is UTC, so HH:MM labels are the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def series(start: datetime, values: list[float]) -> tuple[tuple[float, ...], tuple[datetime, ...]]:
